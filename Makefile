@@ -1,0 +1,61 @@
+# MovoAI backend. Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# Settings from .env, when there is one (see .env.example).
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
+.PHONY: run test lint format bench venv services services-down migrate demo clean help
+
+help:
+	@echo "make run    - set up everything, load the demo content, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   - run every test (pytest, real PostgreSQL and Redis)"
+	@echo "make lint   - ruff (lint + format check) and mypy"
+	@echo "make format - apply ruff's fixes and formatting"
+	@echo "make services / services-down - start / stop the embedded PostgreSQL and Redis"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+services: venv
+	$(PY) -m movoai.embedded up
+
+services-down: venv
+	$(PY) -m movoai.embedded down
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

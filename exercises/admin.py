@@ -1,0 +1,45 @@
+"""Back-office curation of the exercise library. Saves go through the services, which invalidate
+the API cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from exercises.models import Exercise
+from exercises.services import exercise_curated_saved
+
+
+class MissingFrenchFilter(admin.SimpleListFilter):
+    title = "French translation"
+    parameter_name = "french"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no_name", "Missing French name"), ("no_instructions", "Missing French instructions")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> QuerySet[Exercise]:
+        if self.value() == "no_name":
+            return queryset.filter(exercise_fr__isnull=True)
+        if self.value() == "no_instructions":
+            return queryset.filter(instructions_fr__isnull=True)
+        return queryset
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("id", "exercise_en", "exercise_fr", "exercise_fr_source", "difficulty", "goal", "category")
+    list_filter = ("difficulty", "goal", "category", "exercise_fr_source", MissingFrenchFilter)
+    search_fields = ("slug", "exercise_en", "exercise_fr")
+    readonly_fields = ("created_at", "updated_at", "source", "source_ids", "attribution", "license")
+    ordering = ("id",)
+
+    def save_model(self, request: HttpRequest, obj: Exercise, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        exercise_curated_saved(exercise=obj, changed_fields=list(form.changed_data))
+
+    def delete_model(self, request: HttpRequest, obj: Exercise) -> None:
+        super().delete_model(request, obj)
+        exercise_curated_saved(exercise=None, changed_fields=[])

@@ -1,0 +1,66 @@
+"""Small helpers shared by the API views: language negotiation, strict query parameters and
+pre-rendered JSON responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+
+
+def request_language(request: Request) -> str:
+    """`lang=en|fr`, else the first supported language of Accept-Language (by q), else English."""
+    lang = request.query_params.get("lang")
+    if lang is not None:
+        lang = lang.strip().lower()
+        if lang not in LANGUAGES:
+            raise ValidationError({"lang": [f"Must be one of {', '.join(LANGUAGES)}, got {lang[:20]!r}."]})
+        return lang
+    return accept_language(request.headers.get("Accept-Language", ""))
+
+
+def accept_language(header: str) -> str:
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                continue
+        # Earlier entries win ties, as the header lists preferences in order.
+        if q > best_q or (q == best_q and position == 0):
+            best, best_q = primary, q
+    return best
+
+
+def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
+    """A misspelt filter must not be silently ignored: name it in a 400."""
+    unknown = sorted(set(request.query_params) - set(allowed) - {"format"})
+    if unknown:
+        allowed_list = ", ".join(sorted(allowed))
+        raise ValidationError({name: [f"Unknown query parameter. Allowed: {allowed_list}."] for name in unknown})
+
+
+def render_json(data: Any) -> bytes:
+    return bytes(JSONRenderer().render(data))
+
+
+def json_response(body: bytes, *, lang: str | None = None, status: int = 200) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if lang:
+        response["Content-Language"] = lang
+        response["Vary"] = "Accept-Language"
+    return response

@@ -1,0 +1,86 @@
+"""Every cache key of the project, in one place (after wger's utils/cache.py).
+
+Library content (exercises, plans) is cached under a content version: changing any of it bumps the
+version (`content_changed`), which makes every cached page and plan detail unreachable at once, in
+one Redis INCR. Services that write content call it; nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("movoai.cache")
+
+CONTENT_VERSION_KEY = "content:version"
+
+
+def _fresh_version() -> int:
+    # Starting from the clock (not from 1) means a version lost to eviction or a flush can never
+    # come back to a number under which stale pages are still stored.
+    return int(time.time() * 1000)
+
+
+def content_version() -> int:
+    """The current content version."""
+    version = cache.get(CONTENT_VERSION_KEY)
+    if version is None:
+        cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(CONTENT_VERSION_KEY, 0)
+    return int(version)
+
+
+def content_changed() -> None:
+    """Invalidate every cached exercise page and plan detail."""
+    try:
+        cache.incr(CONTENT_VERSION_KEY)
+    except ValueError:  # no version stored: start a fresh one
+        cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+
+
+def _digest(params: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def exercise_list(params: dict[str, Any]) -> str:
+    return f"exercises:list:v{content_version()}:{_digest(params)}"
+
+
+def exercise_search(params: dict[str, Any]) -> str:
+    return f"exercises:search:v{content_version()}:{_digest(params)}"
+
+
+def exercise_detail(exercise_id: int, lang: str) -> str:
+    return f"exercises:detail:v{content_version()}:{exercise_id}:{lang}"
+
+
+def plan_list(params: dict[str, Any]) -> str:
+    return f"plans:list:v{content_version()}:{_digest(params)}"
+
+
+def plan_detail(plan_id: int, lang: str) -> str:
+    return f"plans:detail:v{content_version()}:{plan_id}:{lang}"
+
+
+def cached_bytes(key_builder: Any, build: Any, timeout: int | None = None) -> bytes:
+    """The cached value under the key `key_builder()` makes, else `build()` stored there.
+    With Redis down the page is built every time: the cache is an accelerator, not a dependency."""
+    try:
+        key = key_builder()
+        value = cache.get(key)
+    except RedisError as error:
+        logger.warning("cache unavailable, answering uncached: %s", error)
+        return bytes(build())
+    if value is None:
+        value = bytes(build())
+        try:
+            cache.set(key, value, timeout)
+        except RedisError as error:
+            logger.warning("cache unavailable, not stored: %s", error)
+    return bytes(value)

@@ -1,0 +1,206 @@
+"""MovoAI settings. Every value comes from the environment (see .env.example) with a typed default.
+
+With no DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis are started (movoai.embedded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from movoai import embedded
+from movoai.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+MOVOAI_ENV = env_str("MOVOAI_ENV", "development")
+if MOVOAI_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(f"MOVOAI_ENV must be development or production, got {MOVOAI_ENV!r}")
+IS_PRODUCTION = MOVOAI_ENV == "production"
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "corsheaders",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "movoai",
+    "accounts",
+    "exercises",
+    "plans",
+    "tracking",
+    "coach",
+]
+
+MIDDLEWARE = [
+    "movoai.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # GZip before ConditionalGet, so that the ETag is computed on the uncompressed body.
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "movoai.urls"
+WSGI_APPLICATION = "movoai.wsgi.application"
+ASGI_APPLICATION = "movoai.asgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---- database -----------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+_database = dj_database_url.parse(DATABASE_URL) if DATABASE_URL else embedded.postgres_settings()
+# Persistent connections, checked before reuse so that a restarted database is survived.
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": {
+        **_database,
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5)},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+# ---- Redis: cache, rate-limit counters, (later) Celery broker and channel layer -----------------
+REDIS_URL = env_str("REDIS_URL") or embedded.redis_url()
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "movoai",
+        "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# kombu spells a Unix-socket Redis "redis+socket://".
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL.replace("unix://", "redis+socket://", 1)
+
+# ---- API ----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # JSON only: no browsable HTML pages under /api.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["movoai.throttling.PublicRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "movoai.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "movoai.errors.exception_handler",
+}
+# Requests per minute per client IP on the public API, counted in Redis for every worker.
+PUBLIC_RATE_LIMIT = env_str("PUBLIC_RATE_LIMIT", "100/m")
+# How many reverse proxies in front of the server append to X-Forwarded-For. 0: use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_USE_CACHE = "default"
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MovoAI API",
+    "DESCRIPTION": (
+        "The backend of MovoAI, a bilingual (English/French) fitness app used from Telegram and the web.\n\n"
+        "The exercise library and the template workout plans are **public: no login, no authentication, "
+        "no API key**. Every public endpoint is rate-limited to 100 requests per minute per client IP "
+        "(429 with `Retry-After`).\n\n"
+        "Languages: `lang=en|fr`, else the `Accept-Language` header, else English. Texts missing in French "
+        "fall back to English and the response says which language it returned.\n\n"
+        "Errors are RFC 9457 problem details (`application/problem+json`) with `type`, `title`, `status`, "
+        "`detail` and, for bad input, `errors` per field."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# CORS: only the frontend origins, comma-separated in FRONTEND_URL.
+CORS_ALLOWED_ORIGINS = env_list("FRONTEND_URL", "" if IS_PRODUCTION else "http://localhost:5173,http://127.0.0.1:5173")
+CORS_URLS_REGEX = r"^/(api|health)"
+
+# ---- i18n, static files -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# ---- security -----------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)
+
+# ---- logging: one JSON line per request, errors with their exception ----------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "movoai.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Our request log replaces Django's; its 4xx/5xx lines would repeat ours.
+        "django.request": {"level": "CRITICAL", "propagate": True},
+        "django.server": {"level": "WARNING", "propagate": True},
+    },
+}
+
+# ---- demo content -------------------------------------------------------------------------------
+EXERCISES_DATA_FILE = BASE_DIR / "exercises" / "data" / "exercises.json"
+EXERCISES_FR_NAMES_FILE = BASE_DIR / "exercises" / "data" / "fr_names.json"

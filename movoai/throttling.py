@@ -1,0 +1,48 @@
+"""The public API's rate limit: N requests a minute per client IP, counted atomically in Redis
+(django-ratelimit's counters: one ADD then INCR per request), shared by every server worker."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from movoai.net import client_ip
+
+logger = logging.getLogger("movoai.throttling")
+
+
+def _ip_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+class PublicRateThrottle(BaseThrottle):
+    """Per-IP limit for the public API. When Redis is unreachable, public reads are let through
+    (they are cheap and cached) rather than refused: the limiter is a guard, not a dependency."""
+
+    group = "public-api"
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            usage = get_usage(
+                request._request, group=self.group, key=_ip_key, rate=settings.PUBLIC_RATE_LIMIT, increment=True
+            )
+        except RedisError as error:
+            logger.warning("rate limiter unavailable, request allowed: %s", error)
+            return True
+        if usage is None or not usage["should_limit"]:
+            return True
+        self._wait = float(usage["time_left"])
+        return False
+
+    def wait(self) -> float | None:
+        return self._wait

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from movoai import views
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("health", views.HealthView.as_view(), name="health"),
+    path("", include("exercises.api.urls")),
+    path("", include("plans.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("health", views.health, name="health-root"),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "movoai.errors.bad_request"
+handler403 = "movoai.errors.permission_denied"
+handler404 = "movoai.errors.not_found"
+handler500 = "movoai.errors.server_error"

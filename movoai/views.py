@@ -1,0 +1,146 @@
+"""Project-wide views: health, and the base of the cached public list endpoints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from movoai import cache_keys
+from movoai.api import json_response, reject_unknown_params, render_json, request_language
+from movoai.pagination import PageNumberPagination
+
+logger = logging.getLogger("movoai.health")
+
+LANG_PARAMETERS = [
+    OpenApiParameter(
+        "lang",
+        OpenApiTypes.STR,
+        enum=["en", "fr"],
+        description="Response language. Default: the Accept-Language header, else English.",
+    ),
+    OpenApiParameter(
+        "Accept-Language",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        required=False,
+        description="Used when `lang` is absent, e.g. `fr-FR,fr;q=0.9`.",
+    ),
+]
+
+
+class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
+    """A public, paginated, filtered list rendered once per (filters, page, language, content
+    version) and then served from Redis. Subclasses give the queryset, filterset and serializer."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = PageNumberPagination
+    cache_key: Callable[[dict[str, Any]], str]
+
+    def extra_params(self) -> set[str]:
+        return set()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        lang = request_language(request)
+        filterset_class = self.filterset_class  # type: ignore[attr-defined]
+        reject_unknown_params(
+            request, {*filterset_class.base_filters, *self.extra_params(), "page", "page_size", "lang"}
+        )
+        filterset = filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        paginator: PageNumberPagination = self.paginator  # type: ignore[assignment]
+        page, page_size = paginator.validate(request)
+        key_params = {
+            "view": type(self).__name__,
+            "lang": lang,
+            "page": page,
+            "page_size": page_size,
+            "base": request.build_absolute_uri(request.path),
+            "filters": {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", [])},
+            "extra": self.extra_key(request),
+        }
+
+        def build() -> bytes:
+            queryset = self.filter_results(filterset.qs, request)
+            items = paginator.paginate_queryset(queryset, request, view=self)
+            data = self.get_serializer(items, many=True, context={"lang": lang}).data
+            return render_json(paginator.get_paginated_response(data).data)
+
+        body = cache_keys.cached_bytes(lambda: type(self).cache_key(key_params), build)
+        return json_response(body, lang=lang)
+
+    def filter_results(self, queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
+        return queryset
+
+    def extra_key(self, request: Request) -> dict[str, Any]:
+        return {}
+
+
+@extend_schema(
+    tags=["health"],
+    summary="Service health",
+    description="Public, no login. Whether the database and the cache answer. 200 when the database is up "
+    "(the cache may be down: public reads bypass it), 503 when the database is down.",
+    responses={
+        200: inline_serializer(
+            "Health",
+            {
+                "status": serializers.ChoiceField(["ok", "degraded", "down"]),
+                "database": serializers.ChoiceField(["ok", "down"]),
+                "cache": serializers.ChoiceField(["ok", "down"]),
+            },
+        ),
+        503: OpenApiTypes.OBJECT,
+    },
+    examples=[
+        OpenApiExample("Healthy", value={"status": "ok", "database": "ok", "cache": "ok"}, response_only=True),
+    ],
+)
+class HealthView(APIView):
+    throttle_classes: list[Any] = []
+
+    def get(self, request: Request) -> JsonResponse:
+        database = _probe(_database_ok)
+        cache_state = _probe(_cache_ok)
+        overall = "ok" if database == cache_state == "ok" else ("down" if database != "ok" else "degraded")
+        body = {"status": overall, "database": database, "cache": cache_state}
+        response = JsonResponse(body, status=200 if database == "ok" else 503)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _probe(check: Callable[[], None]) -> str:
+    try:
+        check()
+    except Exception as error:  # any failure of the dependency means it is down
+        logger.warning("health check failed: %s: %s", check.__name__, error)
+        return "down"
+    return "ok"
+
+
+def _database_ok() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache_ok() -> None:
+    cache.get("health:probe")
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """/health at the root, for load balancers: the same answer as /api/v1/health."""
+    view = HealthView.as_view()
+    return view(request)

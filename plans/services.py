@@ -1,0 +1,131 @@
+"""Writes to workout plans. Content writes invalidate the cached library (one cache-key bump)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.models import Exercise
+from movoai import cache_keys
+from plans.models import PlanExercise, WorkoutPlan
+
+_PLAN_FIELDS = (
+    "name_en",
+    "name_fr",
+    "description_en",
+    "description_fr",
+    "goal",
+    "difficulty",
+    "weeks",
+    "days_per_week",
+    "equipment_setting",
+)
+_DOSE_FIELDS = ("exercise_id", "sets", "reps", "duration_seconds", "rest_seconds", "notes", "notes_fr")
+
+
+@dataclass(frozen=True)
+class PlanLoadResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class UnknownExercise(ValueError):
+    pass
+
+
+@transaction.atomic
+def template_plans_load(*, plans: list[dict[str, Any]]) -> PlanLoadResult:
+    """Upsert template plans by slug. Plan exercises are matched by (week, day, order) and updated
+    in place, so that workout logs pointing at them keep their link; running it twice changes
+    nothing. Exercises are referred to by slug; an unknown slug aborts the whole load."""
+    slugs = {entry["exercise_slug"] for plan in plans for entry in plan["exercises"]}
+    exercise_ids = dict(Exercise.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    missing = sorted(slugs - set(exercise_ids))
+    if missing:
+        raise UnknownExercise(f"plans refer to exercises that are not loaded: {', '.join(missing[:10])}")
+
+    existing = {plan.slug: plan for plan in WorkoutPlan.objects.filter(slug__in=[p["slug"] for p in plans])}
+    created = updated = 0
+    for spec in plans:
+        plan = existing.get(spec["slug"])
+        fields = {name: spec[name] for name in _PLAN_FIELDS}
+        featured_order = spec.get("featured_order")
+        fields.update(
+            is_template=True,
+            is_featured=featured_order is not None,
+            featured_order=featured_order,
+            source=WorkoutPlan.Source.TEMPLATE,
+        )
+        if plan is None:
+            plan = WorkoutPlan.objects.create(slug=spec["slug"], **fields)
+            created += 1
+            changed = True
+        else:
+            changed = any(getattr(plan, name) != value for name, value in fields.items())
+            if changed:
+                for name, value in fields.items():
+                    setattr(plan, name, value)
+                plan.save()
+        rows_changed = _sync_plan_exercises(plan, spec["exercises"], exercise_ids)
+        if plan.slug in existing and (changed or rows_changed):
+            updated += 1
+    unchanged = len(plans) - created - updated
+    if created or updated:
+        transaction.on_commit(cache_keys.content_changed)
+    return PlanLoadResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _sync_plan_exercises(plan: WorkoutPlan, entries: list[dict[str, Any]], exercise_ids: dict[str, int]) -> bool:
+    current = {(pe.week_number, pe.day_number, pe.order_in_day): pe for pe in plan.plan_exercises.all()}
+    wanted: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for entry in entries:
+        key = (entry["week_number"], entry["day_number"], entry["order"])
+        wanted[key] = {
+            "exercise_id": exercise_ids[entry["exercise_slug"]],
+            "sets": entry["sets"],
+            "reps": entry.get("reps"),
+            "duration_seconds": entry.get("duration_seconds"),
+            "rest_seconds": entry["rest_seconds"],
+            "notes": entry.get("notes_en") or "",
+            "notes_fr": entry.get("notes_fr") or "",
+        }
+    stale = [pe.id for key, pe in current.items() if key not in wanted]
+    to_update = []
+    for key, values in wanted.items():
+        pe = current.get(key)
+        if pe is not None and any(getattr(pe, name) != values[name] for name in _DOSE_FIELDS):
+            for name in _DOSE_FIELDS:
+                setattr(pe, name, values[name])
+            to_update.append(pe)
+    to_create = [
+        PlanExercise(plan=plan, week_number=w, day_number=d, order_in_day=o, **values)
+        for (w, d, o), values in wanted.items()
+        if (w, d, o) not in current
+    ]
+    if stale:
+        PlanExercise.objects.filter(id__in=stale).delete()
+    if to_update:
+        PlanExercise.objects.bulk_update(to_update, list(_DOSE_FIELDS), batch_size=500)
+    if to_create:
+        PlanExercise.objects.bulk_create(to_create, batch_size=500)
+    return bool(stale or to_update or to_create)
+
+
+@transaction.atomic
+def plan_featured_order_set(*, plan: WorkoutPlan, featured_order: int | None) -> WorkoutPlan:
+    """Feature a template plan at a position, or (None) stop featuring it."""
+    plan.is_featured = featured_order is not None
+    plan.featured_order = featured_order
+    plan.updated_at = timezone.now()
+    plan.save(update_fields=["is_featured", "featured_order", "updated_at"])
+    transaction.on_commit(cache_keys.content_changed)
+    return plan
+
+
+def plan_content_changed() -> None:
+    """Staff changed a plan (name, texts, exercises) through the back-office."""
+    transaction.on_commit(cache_keys.content_changed)
