@@ -52,6 +52,7 @@ class User(AbstractBaseUser):
     daily_activity = models.CharField(max_length=32, null=True, blank=True)
     available_equipment = ArrayField(models.TextField(), default=list, blank=True)
     limitations = ArrayField(models.TextField(), default=list, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
     email = models.EmailField(max_length=254, null=True, blank=True, unique=True)
     # NULL for app users, who never have a password.
     password = models.CharField(max_length=128, null=True, blank=True)  # type: ignore[assignment]

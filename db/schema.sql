@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS users (
         CHECK (daily_activity IN ('sedentary', 'lightly_active', 'moderately_active', 'very_active', 'extra_active')),
     available_equipment text[] NOT NULL DEFAULT '{}',
     limitations         text[] NOT NULL DEFAULT '{}',
+    -- IANA time zone of the user ("Europe/Paris"): streaks count the user's days, not UTC's
+    time_zone           varchar(64) NOT NULL DEFAULT 'UTC',
     -- Staff who sign in to the back-office have an email and a password; app users never do.
     email               varchar(254),
     password            varchar(128),
@@ -200,8 +202,11 @@ CREATE TABLE IF NOT EXISTS user_workout_logs (
     reps_completed      smallint CHECK (reps_completed BETWEEN 0 AND 1000),
     weight_kg           numeric(6, 2) CHECK (weight_kg BETWEEN 0 AND 1000),
     duration_seconds    integer CHECK (duration_seconds BETWEEN 0 AND 86400),
+    -- rate of perceived exertion, 1 (very easy) to 10 (maximal)
+    rpe                 smallint CHECK (rpe BETWEEN 1 AND 10),
     notes               text NOT NULL DEFAULT '',
-    created_at          timestamptz NOT NULL DEFAULT now()
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS user_workout_logs_user_date_idx ON user_workout_logs (user_id, date_performed DESC);
 CREATE INDEX IF NOT EXISTS user_workout_logs_user_plan_idx ON user_workout_logs (user_plan_id);

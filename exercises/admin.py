@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.forms import SimpleArrayField
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -29,6 +32,20 @@ class MissingFrenchFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LinesField(SimpleArrayField):
+    """A list edited one item a line: instructions hold commas, the default delimiter, so a comma
+    must not split a step in two. Blank lines are no item."""
+
+    def __init__(self, base_field: forms.Field, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
+        super().__init__(base_field, delimiter="\n", **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = "\n".join(line for line in value.splitlines() if line.strip())
+        return super().to_python(value)
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "exercise_en", "exercise_fr", "exercise_fr_source", "difficulty", "goal", "category")
@@ -36,10 +53,15 @@ class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("slug", "exercise_en", "exercise_fr")
     readonly_fields = ("created_at", "updated_at", "source", "source_ids", "attribution", "license")
     ordering = ("id",)
+    formfield_overrides = {ArrayField: {"form_class": LinesField}}
 
     def save_model(self, request: HttpRequest, obj: Exercise, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         exercise_curated_saved(exercise=obj, changed_fields=list(form.changed_data))
 
     def delete_model(self, request: HttpRequest, obj: Exercise) -> None:
         super().delete_model(request, obj)
+        exercise_curated_saved(exercise=None, changed_fields=[])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
+        super().delete_queryset(request, queryset)  # the "delete selected" action
         exercise_curated_saved(exercise=None, changed_fields=[])

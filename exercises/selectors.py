@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, Case, F, FloatField, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
@@ -12,6 +12,13 @@ from exercises.models import Exercise
 from exercises.taxonomy import SEARCH_SYNONYMS, STOP_WORDS, normalize
 
 MATCH_ANY, MATCH_ALL = "any", "all"
+
+# An exercise some template plan uses: the common lifts people search for ("bench press" should
+# find the barbell bench press before its variations with bands or chains).
+STAPLE_SQL = (
+    "EXISTS (SELECT 1 FROM plan_exercises pe JOIN workout_plans wp ON wp.id = pe.plan_id "
+    "WHERE pe.exercise_id = exercises.id AND wp.is_template)"
+)
 
 # Below these trigram word similarities a name is not a fuzzy match (whole query; each word).
 FUZZY_THRESHOLD = 0.45
@@ -64,24 +71,34 @@ def exercise_filter(
     if has_french_instructions is not None:
         queryset = queryset.filter(instructions_fr__isnull=not has_french_instructions)
     if has_media is not None:
-        with_media = queryset.exclude(image_urls=[], male_gif_urls=[], female_gif_urls=[])
-        queryset = with_media if has_media else queryset.filter(image_urls=[], male_gif_urls=[], female_gif_urls=[])
+        # Every list the API's media fall back on counts, the openly licensed alt frames included.
+        no_media: dict[str, list[str]] = {
+            "image_urls": [],
+            "alt_image_urls": [],
+            "male_gif_urls": [],
+            "female_gif_urls": [],
+        }
+        queryset = queryset.exclude(**no_media) if has_media else queryset.filter(**no_media)
     return queryset
 
 
 def _word_group(word: str, *, prefix: bool) -> tuple[str, list[str]]:
     """SQL for one query word as a tsquery: the word in the English, French and simple
-    configurations (as a prefix for the last word, for search-as-you-type), OR its synonyms."""
+    configurations (as a prefix for the last word, for search-as-you-type), OR its synonyms.
+    A taxonomy word ("épaules", "haltères") is matched as written or through its synonyms, never
+    stemmed: the French stem of "épaules" is also that of "épaulé" (a clean)."""
+    synonyms = SEARCH_SYNONYMS.get(word, [])
+    configs = ("simple",) if synonyms else ("english", "french", "simple")
     parts: list[str] = []
     params: list[str] = []
-    for config in ("english", "french", "simple"):
-        if prefix:
+    for config in configs:
+        if prefix and not synonyms:
             parts.append(f"to_tsquery('{config}', %s)")
             params.append(f"{word}:*")
         else:
             parts.append(f"plainto_tsquery('{config}', %s)")
             params.append(word)
-    for synonym in SEARCH_SYNONYMS.get(word, []):
+    for synonym in synonyms:
         parts.append("plainto_tsquery('english', %s)")
         params.append(synonym)
     return "(" + " || ".join(parts) + ")", params
@@ -98,29 +115,42 @@ def _tsquery(words: list[str]) -> tuple[str, list[str]] | None:
     return "(" + " && ".join(sql_parts) + ")", params
 
 
+def _glued_pattern(glued: str) -> str:
+    """A POSIX regex for the query's letters with optional spaces between them, so that "pushup"
+    finds "push up" and "benchpress" finds "bench press" (the letters come from normalize(): only
+    a-z and 0-9, nothing to escape)."""
+    return " ?".join(glued)
+
+
 def exercise_search(queryset: QuerySet[Exercise], *, query: str) -> QuerySet[Exercise]:
     """The exercises matching a free-text query in either language, best first.
 
-    Tiers: 6 the exact name (English or French; accents, case, punctuation and spaces ignored:
-    "benchpress"), 5 a name starting with the query, 4 every word in a name (stemmed in English and
-    French; the last word as a prefix), or the glued query inside a name, 3 every word somewhere
-    (names, muscles, equipment; French muscle and equipment words mapped onto the taxonomy: "abdos",
-    "haltères"), 2 every word close to a word of a name (pg_trgm, for typos: "dumbell curl"),
-    1 the whole query close to a name. Within a tier: the closer name (trigram similarity), then
-    the full-text rank, then the shorter name."""
+    Tiers: 5 the exact name (English or French; accents, case, punctuation and spaces ignored:
+    "benchpress" is "Bench Press"), 4 a name starting with the query, 3 every query word in a name
+    (PostgreSQL full text in English and French, the last word as a prefix) or the query as whole
+    words inside a name, 2 every word somewhere (names, muscles, equipment; French muscle and
+    equipment words mapped onto the taxonomy: "abdos", "haltères"), 1 every word close to a word
+    of a name, or the whole query close to a name (pg_trgm, for typos: "dumbell curl").
+    Within a tier: among name matches, exercises the template plans use (the staples) first; then
+    the full-text rank (names over primary muscles over secondary ones), then the closer name
+    (trigram similarity), then the shorter name."""
     normalized = normalize(query)
+    if not normalized:  # only punctuation or symbols: nothing to look for (LIKE '%' would match all)
+        return queryset.none()
     glued = normalized.replace(" ", "")
     words = [w for w in normalized.split() if w not in STOP_WORDS] or normalized.split()
     tsquery = _tsquery(words)
+    pattern = _glued_pattern(glued)
+    plural = "(e?s)?"
 
     names = ("search_name_en", "search_name_fr")
     both_names = "(search_name_en || ' ' || search_name_fr)"
-    exact = " OR ".join([f"{n} = %s OR replace({n}, ' ', '') = %s" for n in names])
-    exact_params = [normalized, glued] * 2
-    prefix = " OR ".join([f"{n} LIKE %s OR replace({n}, ' ', '') LIKE %s" for n in names])
-    prefix_params = [_like_prefix(normalized + " "), _like_prefix(glued)] * 2
-    contains = " OR ".join([f"replace({n}, ' ', '') LIKE %s" for n in names])
-    contains_params = [f"%{_like_escape(glued)}%"] * 2
+    exact = " OR ".join([f"{n} ~ %s" for n in names])
+    exact_params = [f"^{pattern}{plural}$"] * 2
+    prefix = " OR ".join([f"{n} ~ %s" for n in names])
+    prefix_params = [f"^{pattern}{plural}( |$)"] * 2
+    contains = " OR ".join([f"{n} ~ %s" for n in names])
+    contains_params = [f"(^| ){pattern}{plural}( |$)"] * 2
     if tsquery:
         in_names = f"ts_filter(search_vector, '{{a}}') @@ {tsquery[0]}"
         anywhere = f"search_vector @@ {tsquery[0]}"
@@ -131,14 +161,14 @@ def exercise_search(queryset: QuerySet[Exercise], *, query: str) -> QuerySet[Exe
         ts_params, rank_sql, rank_params = [], "0", []
     fuzzy_words = " AND ".join(["word_similarity(%s, " + both_names + ") >= %s"] * len(words)) or "false"
     fuzzy_words_params: list[object] = [p for w in words for p in (w, FUZZY_WORD_THRESHOLD)]
-    similarity = "greatest(similarity(%s, search_name_en), similarity(%s, search_name_fr))"
-    similarity_params = [normalized, normalized]
     fuzzy_whole = f"word_similarity(%s, {both_names}) >= %s"
     fuzzy_whole_params: list[object] = [normalized, FUZZY_THRESHOLD]
+    similarity = "greatest(similarity(%s, search_name_en), similarity(%s, search_name_fr))"
+    similarity_params = [normalized, normalized]
 
     tier_sql = (
-        f"CASE WHEN {exact} THEN 6 WHEN {prefix} THEN 5 WHEN {in_names} OR {contains} THEN 4 "
-        f"WHEN {anywhere} THEN 3 WHEN {fuzzy_words} THEN 2 WHEN {fuzzy_whole} THEN 1 ELSE 0 END"
+        f"CASE WHEN {exact} THEN 5 WHEN {prefix} THEN 4 WHEN {in_names} OR {contains} THEN 3 "
+        f"WHEN {anywhere} THEN 2 WHEN {fuzzy_words} OR {fuzzy_whole} THEN 1 ELSE 0 END"
     )
     tier_params = [
         *exact_params,
@@ -151,13 +181,23 @@ def exercise_search(queryset: QuerySet[Exercise], *, query: str) -> QuerySet[Exe
     ]
     return (
         queryset.annotate(
-            search_tier=RawSQL(tier_sql, tier_params),  # noqa: S611 - every value is a parameter
+            search_tier=RawSQL(tier_sql, tier_params, output_field=IntegerField()),  # noqa: S611 - all parameters
+            search_staple=RawSQL(STAPLE_SQL, [], output_field=BooleanField()),  # noqa: S611 - constant SQL
             search_similarity=RawSQL(similarity, similarity_params),  # noqa: S611
-            search_rank=RawSQL(rank_sql, rank_params),  # noqa: S611
+            search_rank=RawSQL(rank_sql, rank_params, output_field=FloatField()),  # noqa: S611
             name_length=Length("exercise_en"),
         )
         .filter(search_tier__gt=0)
-        .order_by(F("search_tier").desc(), F("search_similarity").desc(), F("search_rank").desc(), "name_length", "id")
+        .order_by(
+            F("search_tier").desc(),
+            # the staples lead only among name matches: in the taxonomy and fuzzy tiers, how well an
+            # exercise matches (primary over secondary muscle, closer spelling) decides
+            Case(When(search_tier__gte=3, then=F("search_staple")), default=Value(False)).desc(),
+            Case(When(search_tier__gte=2, then=F("search_rank")), default=Value(0.0)).desc(),
+            F("search_similarity").desc(),
+            "name_length",
+            "id",
+        )
     )
 
 

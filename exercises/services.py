@@ -139,5 +139,7 @@ def exercise_curated_saved(*, exercise: Exercise | None, changed_fields: list[st
     if exercise is not None:
         if "exercise_fr" in changed_fields:
             exercise.exercise_fr_source = Exercise.FrenchNameSource.STAFF if exercise.exercise_fr else None
+        if not exercise.instructions_fr:  # no French text is NULL, as the loader stores it (filters test it)
+            exercise.instructions_fr = None
         exercise.save()
     transaction.on_commit(cache_keys.content_changed)

@@ -80,6 +80,11 @@ PLAN_GOALS: dict[str, tuple[str, str]] = {
     "general_fitness": ("General fitness", "Forme générale"),
 }
 
+# Choice sets named once in the OpenAPI schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+LANGUAGE_CODES = ["en", "fr"]
+EXERCISE_GOAL_CODES = list(GOALS)
+PLAN_GOAL_CODES = list(PLAN_GOALS)
+
 VOCABULARIES = {
     "muscles": MUSCLES,
     "equipment": EQUIPMENT,
@@ -169,28 +174,13 @@ SEARCH_SYNONYMS: dict[str, list[str]] = {
     "rouleau": ["foam roller"],
     "banc": ["bench"],
     "tapis": ["mat"],
-    # movements and glued words
+    # movements: French names already carry the French words (pompes, tractions, fentes), and
+    # glued words ("benchpress", "pushup") are matched letter by letter against the names
     "etirement": ["stretch"],
     "etirements": ["stretch"],
     "stretching": ["stretch"],
-    "benchpress": ["bench press"],
-    "pushup": ["push up"],
-    "pushups": ["push up"],
-    "pullup": ["pull up"],
-    "pullups": ["pull up"],
-    "chinup": ["chin up"],
-    "chinups": ["chin up"],
-    "situp": ["sit up"],
-    "situps": ["sit up"],
-    "deadlifts": ["deadlift"],
-    "pompes": ["push up"],
-    "pompe": ["push up"],
-    "tractions": ["pull up", "chin up"],
-    "traction": ["pull up", "chin up"],
-    "souleve": ["deadlift"],
-    "fentes": ["lunge"],
-    "fente": ["lunge"],
-    "squats": ["squat"],
+    "wheel": ["roller", "rollout"],
+    "roue": ["roller", "rollout"],
 }
 
 STOP_WORDS = frozenset(

@@ -28,7 +28,7 @@ def request_language(request: Request) -> str:
 
 def accept_language(header: str) -> str:
     best, best_q = DEFAULT_LANGUAGE, -1.0
-    for position, part in enumerate(header.split(",")):
+    for part in header.split(","):
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
         if primary not in LANGUAGES:
@@ -40,8 +40,8 @@ def accept_language(header: str) -> str:
                 q = float(params[2:])
             except ValueError:
                 continue
-        # Earlier entries win ties, as the header lists preferences in order.
-        if q > best_q or (q == best_q and position == 0):
+        # q=0 means "not acceptable"; on equal q the earlier entry (processed first) wins.
+        if q > 0 and q > best_q:
             best, best_q = primary, q
     return best
 

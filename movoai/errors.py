@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -118,6 +119,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, OperationalError | InterfaceError):  # unreachable, not a refused write
+        request = context.get("request")
+        logger.error(
+            "database unavailable: %s", exc, exc_info=exc, extra={"request_id": getattr(request, "request_id", None)}
+        )
+        body = problem(503, "The database is unavailable; try again shortly.")
+        return Response(body, status=503, headers={"Retry-After": "5"}, content_type=PROBLEM_CONTENT_TYPE)
 
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.db import DatabaseError, InterfaceError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from movoai.errors import problem_response
@@ -51,8 +51,9 @@ class RequestLogMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Log a crash with its request id; a database outage becomes a 503 problem, not a 500."""
         request_id = getattr(request, "request_id", None)
-        if isinstance(exception, DatabaseError | InterfaceError):
+        if isinstance(exception, OperationalError | InterfaceError):  # unreachable, not a refused write
             logger.error("database unavailable: %s", exception, exc_info=exception, extra={"request_id": request_id})
-            return problem_response(503, "The database is unavailable; try again shortly.")
+            detail = "The database is unavailable; try again shortly."
+            return problem_response(503, detail, headers={"Retry-After": "5"})
         logger.error("unhandled exception", exc_info=exception, extra={"request_id": request_id})
         return None

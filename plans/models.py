@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from exercises.models import Exercise
@@ -62,6 +63,13 @@ class WorkoutPlan(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
+
+    def clean(self) -> None:
+        """The table's CHECK constraints, so that the back-office shows a form error, not a crash."""
+        if self.is_featured and not self.is_template:
+            raise ValidationError({"is_featured": "Only a template plan can be featured."})
+        if self.is_template and self.created_by_id is not None:
+            raise ValidationError({"is_template": "A user's own plan cannot be a template."})
 
 
 class PlanExercise(models.Model):

@@ -45,8 +45,10 @@ class UserWorkoutLog(models.Model):
     reps_completed = models.SmallIntegerField(null=True, blank=True)
     weight_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     duration_seconds = models.IntegerField(null=True, blank=True)
+    rpe = models.SmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         managed = False

@@ -7,7 +7,7 @@ import factory
 from exercises.models import Exercise
 
 
-class ExerciseFactory(factory.django.DjangoModelFactory):
+class ExerciseFactory(factory.django.DjangoModelFactory[Exercise]):
     class Meta:
         model = Exercise
 
@@ -26,3 +26,17 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     image_urls = factory.LazyFunction(lambda: ["https://example.org/0.jpg", "https://example.org/1.jpg"])
     license = "CC0-1.0"
     attribution = factory.LazyFunction(list)
+
+    class Params:
+        # Only a female animation exists (the male one must be borrowed from it).
+        female_gif_only = factory.Trait(
+            female_gif_urls=factory.LazyFunction(lambda: ["https://example.org/female.gif"]),
+            male_gif_urls=factory.LazyFunction(list),
+        )
+        # Both animations exist: nothing is a fallback.
+        both_gifs = factory.Trait(
+            male_gif_urls=factory.LazyFunction(lambda: ["https://example.org/male.gif"]),
+            female_gif_urls=factory.LazyFunction(lambda: ["https://example.org/female.gif"]),
+        )
+        # No media at all.
+        no_media = factory.Trait(image_urls=factory.LazyFunction(list))

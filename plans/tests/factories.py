@@ -8,7 +8,7 @@ from exercises.tests.factories import ExerciseFactory
 from plans.models import PlanExercise, WorkoutPlan
 
 
-class WorkoutPlanFactory(factory.django.DjangoModelFactory):
+class WorkoutPlanFactory(factory.django.DjangoModelFactory[WorkoutPlan]):
     class Meta:
         model = WorkoutPlan
 
@@ -24,7 +24,7 @@ class WorkoutPlanFactory(factory.django.DjangoModelFactory):
     is_template = True
 
 
-class PlanExerciseFactory(factory.django.DjangoModelFactory):
+class PlanExerciseFactory(factory.django.DjangoModelFactory[PlanExercise]):
     class Meta:
         model = PlanExercise
 
