@@ -182,11 +182,15 @@ CREATE TABLE IF NOT EXISTS user_plans (
     start_date          date NOT NULL,
     status              varchar(16) NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'completed')),
     completed_at        timestamptz,
+    -- the id the frontend gave this assignment while offline (guest data migration is idempotent on it)
+    client_id           uuid,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK ((status = 'completed') = (completed_at IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS user_plans_user_status_idx ON user_plans (user_id, status);
+CREATE UNIQUE INDEX IF NOT EXISTS user_plans_user_client_id_uniq ON user_plans (user_id, client_id)
+    WHERE client_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS user_plans_plan_idx ON user_plans (plan_id);
 
 -- user_workout_logs: the id is chosen by the client, so that an offline write retried after a

@@ -27,25 +27,56 @@ def _fresh_version() -> int:
     return int(time.time() * 1000)
 
 
-def content_version() -> int:
-    """The current content version."""
-    version = cache.get(CONTENT_VERSION_KEY)
+def _version(key: str) -> int:
+    version = cache.get(key)
     if version is None:
-        cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
-        version = cache.get(CONTENT_VERSION_KEY, 0)
+        cache.add(key, _fresh_version(), timeout=None)
+        version = cache.get(key, 0)
     return int(version)
 
 
-def content_changed() -> None:
-    """Invalidate every cached exercise page and plan detail. Runs after the write has committed, so
-    with Redis down it logs rather than fails the saved change."""
+def _bump(key: str) -> None:
+    """Runs after the write has committed, so with Redis down it logs rather than fails the saved
+    change."""
     try:
         try:
-            cache.incr(CONTENT_VERSION_KEY)
+            cache.incr(key)
         except ValueError:  # no version stored: start a fresh one
-            cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+            cache.add(key, _fresh_version(), timeout=None)
     except RedisError as error:
-        logger.error("cache unavailable, cached pages not invalidated: %s", error)
+        logger.error("cache unavailable, cached pages under %s not invalidated: %s", key, error)
+
+
+def content_version() -> int:
+    """The current content version."""
+    return _version(CONTENT_VERSION_KEY)
+
+
+def content_changed() -> None:
+    """Invalidate every cached exercise page and plan detail."""
+    _bump(CONTENT_VERSION_KEY)
+
+
+def _user_version_key(user_id: Any) -> str:
+    return f"user:{user_id}:version"
+
+
+def user_data_changed(user_id: Any) -> None:
+    """Invalidate everything cached for one user (progress, plan progress): called by the services
+    on every write to the user's plans or logs."""
+    _bump(_user_version_key(user_id))
+
+
+def user_progress(user_id: Any, today: str) -> str:
+    return f"users:progress:v{_version(_user_version_key(user_id))}:{user_id}:{today}"
+
+
+def user_last_active(user_id: Any) -> str:
+    return f"users:last-active:{user_id}"
+
+
+def user_last_active_flushed(user_id: Any) -> str:
+    return f"users:last-active-flushed:{user_id}"
 
 
 def _digest(params: dict[str, Any]) -> str:

@@ -8,6 +8,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("health", views.HealthView.as_view(), name="health"),
     path("", include("exercises.api.urls")),
     path("", include("plans.api.urls")),
+    path("", include("accounts.api.urls")),
+    path("", include("tracking.api.urls")),
 ]
 
 urlpatterns = [

@@ -23,6 +23,7 @@ class UserPlan(models.Model):
     start_date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     completed_at = models.DateTimeField(null=True, blank=True)
+    client_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
