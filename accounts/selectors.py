@@ -3,19 +3,61 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from redis.exceptions import RedisError
 
 from accounts.models import User
 from movoai import cache_keys
+from tracking.models import UserPlan, UserWorkoutLog
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    user: User
+    workout_count: int  # distinct days with at least one workout log
+    plan_count: int  # assigned plans, whatever their status
 
 
 def user_get(*, user_id: uuid.UUID) -> User | None:
-    """An active user by id, or None (unknown and deactivated users look the same)."""
-    return User.objects.filter(id=user_id, is_active=True).first()
+    """An active app user by id, or None (unknown and deactivated users look the same; staff
+    accounts are not reachable through the app's endpoints)."""
+    return User.objects.filter(id=user_id, is_active=True, is_staff=False).first()
+
+
+def user_detail(*, user_id: uuid.UUID) -> UserDetail | None:
+    """An active user with their workout and plan counts, in one query whatever their history
+    (the counts are subqueries of the user's row); None for an unknown or deactivated id."""
+    training_days = (
+        UserWorkoutLog.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(days=Count("date_performed", distinct=True))
+        .values("days")
+    )
+    assigned_plans = (
+        UserPlan.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(plans=Count("id"))
+        .values("plans")
+    )
+    row = (
+        User.objects.filter(id=user_id, is_active=True)
+        .annotate(
+            workout_count=Coalesce(Subquery(training_days, output_field=IntegerField()), 0),
+            plan_count=Coalesce(Subquery(assigned_plans, output_field=IntegerField()), 0),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return UserDetail(user=row, workout_count=row.workout_count, plan_count=row.plan_count)
 
 
 def user_last_active(*, user: User) -> datetime | None:

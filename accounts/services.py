@@ -2,16 +2,102 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+from typing import Any, TypedDict
+
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from accounts.models import User
 from movoai import cache_keys
+from movoai.errors import Conflict
 
 # last_active is written to the database at most this often per user; Redis has the exact value.
 LAST_ACTIVE_FLUSH_SECONDS = 300
 LAST_ACTIVE_CACHE_SECONDS = 7 * 24 * 3600
+
+# The profile's vocabularies. All but WORKOUT_STYLES are also CHECK constraints of the users table
+# (db/schema.sql); workout_style has no CHECK, so this list is its only guard.
+GENDERS = ("male", "female", "other", "prefer_not_to_say")
+FITNESS_LEVELS = ("beginner", "intermediate", "advanced")
+WORKOUT_STYLES = ("home", "gym", "outdoor", "mixed")
+DAILY_ACTIVITIES = ("sedentary", "lightly_active", "moderately_active", "very_active", "extra_active")
+
+
+class ProfileChanges(TypedDict, total=False):
+    """Profile fields of a user, validated by the caller (the API's serializers)."""
+
+    display_name: str
+    preferred_language: str
+    time_zone: str
+    gender: str | None
+    age: int | None
+    weight_kg: Decimal | None
+    height_cm: Decimal | None
+    fitness_level: str | None
+    fitness_goals: list[str]
+    workout_style: str | None
+    daily_activity: str | None
+    available_equipment: list[str]
+    limitations: list[str]
+
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(ProfileChanges.__annotations__)
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+_CONFLICT_DETAILS = {
+    "telegram_id": "A user with this telegram_id already exists. Reaching that account needs Telegram "
+    "verification, which a later version adds; until then it cannot be created or claimed again.",
+    "guest_id": "A user with this guest_id already exists: keep the user_id returned when it was created, "
+    "or send another guest_id.",
+}
+
+
+def user_create(
+    *, telegram_id: int | None = None, guest_id: str | None = None, profile: ProfileChanges | None = None
+) -> User:
+    """A new anonymous app user (no email, no password) with a random UUID v4 id, active now.
+
+    A telegram_id or guest_id another user holds is a Conflict (409), never a merge. The database's
+    unique constraints decide, so two concurrent creations with the same identity cannot both win.
+    """
+    fields: dict[str, Any] = dict(profile or {})
+    _reject_unknown(fields)
+    user = User(
+        id=uuid.uuid4(),
+        telegram_id=telegram_id,
+        guest_id=guest_id,
+        password=None,
+        last_active=timezone.now(),
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError as error:
+        identity = _taken_identity(error, telegram_id=telegram_id, guest_id=guest_id)
+        if identity is None:
+            raise
+        raise Conflict(_CONFLICT_DETAILS[identity]) from error
+    return user
+
+
+def user_update_profile(*, user: User, changes: ProfileChanges) -> User:
+    """Store the given profile fields of the user, all or none; the fields not given keep their
+    values. Everything cached for the user is invalidated (progress counts days in its time zone)."""
+    fields: dict[str, Any] = dict(changes)
+    _reject_unknown(fields)
+    if not fields:
+        return user
+    for name, value in fields.items():
+        setattr(user, name, value)
+    with transaction.atomic():
+        user.save(update_fields=[*fields, "updated_at"])
+        transaction.on_commit(lambda: cache_keys.user_data_changed(user.id))
+    return user
 
 
 def user_touch(*, user: User) -> None:
@@ -27,3 +113,22 @@ def user_touch(*, user: User) -> None:
     if first_in_window:
         User.objects.filter(id=user.id).update(last_active=now)
         user.last_active = now
+
+
+def _reject_unknown(fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValueError(f"Not profile fields: {', '.join(unknown)}")
+
+
+def _taken_identity(error: IntegrityError, *, telegram_id: int | None, guest_id: str | None) -> str | None:
+    """Which identity a refused insert collided with. Asked of the table rather than read from the
+    constraint's name, which PostgreSQL generated when the production table was made. A unique
+    violation is only raised once the other row is committed, so the row is visible here."""
+    if getattr(error.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
+        return None
+    if telegram_id is not None and User.objects.filter(telegram_id=telegram_id).exists():
+        return "telegram_id"
+    if guest_id is not None and User.objects.filter(guest_id=guest_id).exists():
+        return "guest_id"
+    return None

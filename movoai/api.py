@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -64,3 +65,14 @@ def json_response(body: bytes, *, lang: str | None = None, status: int = 200) ->
         response["Content-Language"] = lang
         response["Vary"] = "Accept-Language"
     return response
+
+
+class StrictSerializer(serializers.Serializer[Any]):
+    """An input serializer that names unknown fields in a 400 instead of dropping them silently."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

@@ -71,6 +71,10 @@ def user_progress(user_id: Any, today: str) -> str:
     return f"users:progress:v{_version(_user_version_key(user_id))}:{user_id}:{today}"
 
 
+def user_plan_detail(user_id: Any, user_plan_id: int, lang: str, today: str) -> str:
+    return f"users:plan:v{_version(_user_version_key(user_id))}:{user_id}:{user_plan_id}:{lang}:{today}"
+
+
 def user_last_active(user_id: Any) -> str:
     return f"users:last-active:{user_id}"
 

@@ -144,8 +144,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The backend of MovoAI, a bilingual (English/French) fitness app used from Telegram and the web.\n\n"
         "The exercise library and the template workout plans are **public: no login, no authentication, "
-        "no API key**. Every public endpoint is rate-limited to 100 requests per minute per client IP "
+        "no API key**. Every endpoint is rate-limited to 100 requests per minute per client IP "
         "(429 with `Retry-After`).\n\n"
+        "Tracking (`/api/v1/users/...`) needs no login either: `POST /api/v1/users` creates an anonymous "
+        "account, and in this phase its `user_id` (a random UUID) is the only key to it. Keep it secret like "
+        "a password; a later version secures these endpoints with tokens.\n\n"
         "Languages: `lang=en|fr`, else the `Accept-Language` header, else English. Texts missing in French "
         "fall back to English and the response says which language it returned.\n\n"
         "Errors are RFC 9457 problem details (`application/problem+json`) with `type`, `title`, `status`, "
@@ -162,6 +165,8 @@ SPECTACULAR_SETTINGS = {
         "ExerciseGoalEnum": "exercises.taxonomy.EXERCISE_GOAL_CODES",
         "PlanGoalEnum": "exercises.taxonomy.PLAN_GOAL_CODES",
         "ComponentStatusEnum": "movoai.views.COMPONENT_STATES",
+        "HealthStatusEnum": "movoai.views.HEALTH_STATES",
+        "UserPlanStatusEnum": "tracking.api.serializers.STATUS_CHOICES",
     },
 }
 

@@ -24,6 +24,7 @@ from movoai.pagination import PageNumberPagination
 
 logger = logging.getLogger("movoai.health")
 COMPONENT_STATES = ["ok", "down"]
+HEALTH_STATES = ["ok", "degraded", "down"]
 
 LANG_PARAMETERS = [
     OpenApiParameter(
@@ -100,7 +101,7 @@ class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
         200: inline_serializer(
             "Health",
             {
-                "status": serializers.ChoiceField(["ok", "degraded", "down"]),
+                "status": serializers.ChoiceField(HEALTH_STATES),
                 "database": serializers.ChoiceField(COMPONENT_STATES),
                 "cache": serializers.ChoiceField(COMPONENT_STATES),
             },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,3 +130,48 @@ def plan_featured_order_set(*, plan: WorkoutPlan, featured_order: int | None) ->
 def plan_content_changed() -> None:
     """Staff changed a plan (name, texts, exercises) through the back-office."""
     transaction.on_commit(cache_keys.content_changed)
+
+
+@transaction.atomic
+def plan_copy(*, plan: WorkoutPlan, owner: Any) -> WorkoutPlan:
+    """Fork a plan into a custom plan the owner can edit: the same texts, weeks and plan
+    exercises, not a template, created_by the owner, remembering where it came from."""
+    suffix = uuid.uuid4().hex[:8]
+    copy = WorkoutPlan.objects.create(
+        slug=f"{plan.slug[:180]}-copy-{suffix}",
+        name_en=plan.name_en,
+        name_fr=plan.name_fr,
+        description_en=plan.description_en,
+        description_fr=plan.description_fr,
+        goal=plan.goal,
+        difficulty=plan.difficulty,
+        weeks=plan.weeks,
+        days_per_week=plan.days_per_week,
+        equipment_setting=plan.equipment_setting,
+        is_template=False,
+        is_featured=False,
+        featured_order=None,
+        created_by=owner,
+        source=WorkoutPlan.Source.COPY,
+        copied_from=plan,
+    )
+    PlanExercise.objects.bulk_create(
+        [
+            PlanExercise(
+                plan=copy,
+                exercise_id=pe.exercise_id,
+                week_number=pe.week_number,
+                day_number=pe.day_number,
+                order_in_day=pe.order_in_day,
+                sets=pe.sets,
+                reps=pe.reps,
+                duration_seconds=pe.duration_seconds,
+                rest_seconds=pe.rest_seconds,
+                notes=pe.notes,
+                notes_fr=pe.notes_fr,
+            )
+            for pe in plan.plan_exercises.all()
+        ],
+        batch_size=500,
+    )
+    return copy

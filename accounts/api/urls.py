@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts.api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("users", views.UserCreateView.as_view(), name="user-create"),
+    path("users/<uuid:user_id>", views.UserDetailView.as_view(), name="user-detail"),
+]

@@ -64,7 +64,7 @@ def _exercise_summary(plan_exercise: PlanExercise, lang: str) -> dict[str, Any]:
     } | {"thumbnail_url": (item["male_gif_urls"] or [None])[0]}
 
 
-def _plan_exercise(plan_exercise: PlanExercise, lang: str) -> dict[str, Any]:
+def plan_exercise_item(plan_exercise: PlanExercise, lang: str) -> dict[str, Any]:
     notes = plan_exercise.notes_fr if lang == "fr" and plan_exercise.notes_fr else plan_exercise.notes
     return {
         "id": plan_exercise.id,
@@ -99,7 +99,7 @@ def plan_schedule(plan: WorkoutPlan, lang: str) -> list[dict[str, Any]]:
                     {
                         "day_number": day,
                         "is_rest_day": day not in by_day,
-                        "exercises": [_plan_exercise(pe, lang) for pe in by_day.get(day, [])],
+                        "exercises": [plan_exercise_item(pe, lang) for pe in by_day.get(day, [])],
                     }
                     for day in DAYS_OF_WEEK
                 ],
