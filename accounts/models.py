@@ -79,3 +79,65 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_active and (self.is_superuser or self.is_staff)
+
+
+class AuthMethod(models.Model):
+    """A way to log in to a user's account: one identity of one provider, keyed by the provider's
+    stable id (Telegram user id, E.164 phone number, lower-cased email, Google `sub`)."""
+
+    class Provider(models.TextChoices):
+        TELEGRAM = "telegram", "Telegram"
+        SMS = "sms", "Phone (SMS code)"
+        EMAIL = "email", "Email (code)"
+        GOOGLE = "google", "Google"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_methods")
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    identifier = models.CharField(max_length=255)
+    data = models.JSONField(default=dict, blank=True)
+    is_verified = models.BooleanField(default=False)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "auth_methods"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "identifier"], name="auth_methods_provider_identifier_uniq"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_primary=True), name="auth_methods_one_primary_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.identifier}"
+
+
+class VerificationCode(models.Model):
+    """A one-time code sent by SMS or email. Only an HMAC of the code is stored."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "Log in or register"
+        LINK = "link", "Link to the current account"
+
+    identifier = models.CharField(max_length=255, help_text="provider:value, e.g. sms:+33612345678")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    code_hmac = models.CharField(max_length=64)
+    # the account asking to link the identity (purpose link)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    requested_ip = models.GenericIPAddressField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "verification_codes"
+        indexes = [
+            models.Index(fields=["identifier", "purpose", "-created_at"], name="verification_codes_lookup"),
+            models.Index(fields=["requested_ip", "-created_at"], name="verification_codes_by_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.identifier}"

@@ -5,6 +5,7 @@ With no DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis are started (
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "corsheaders",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "social_django",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -123,7 +126,7 @@ REST_FRAMEWORK = {
     # JSON only: no browsable HTML pages under /api.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.tokens.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["movoai.throttling.PublicRateThrottle"],
@@ -138,6 +141,64 @@ PUBLIC_RATE_LIMIT = env_str("PUBLIC_RATE_LIMIT", "100/m")
 # How many reverse proxies in front of the server append to X-Forwarded-For. 0: use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_USE_CACHE = "default"
+# Attempts per IP on every login route.
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
+
+# ---- authentication -----------------------------------------------------------------------------
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 30)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY") or SECRET_KEY,
+    "AUDIENCE": "movoai-api",
+    "ISSUER": "movoai",
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# A login session (a chain of rotated refresh tokens) ends this many days after the login itself.
+SESSION_ABSOLUTE_LIFETIME_DAYS = env_int("SESSION_ABSOLUTE_LIFETIME_DAYS", 90)
+# The legacy /api/v1/users/{user_id}/... routes may serve, without a token, an account that has no
+# login method yet (an unclaimed anonymous account). Turn off once every client sends tokens.
+ALLOW_ANONYMOUS_ID_ACCESS = env_bool("ALLOW_ANONYMOUS_ID_ACCESS", True)
+
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+# Key of the HMAC stored for verification codes (never the code itself).
+VERIFICATION_CODE_KEY = env_str("VERIFICATION_CODE_KEY") or SECRET_KEY
+# SMS: accounts.sms.ConsoleBackend (development), MemoryBackend (tests), FileBackend (one file per
+# message in SMS_FILE_PATH), TwilioBackend (production: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM).
+SMS_FILE_PATH = env_str("SMS_FILE_PATH")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "accounts.sms.FileBackend" if SMS_FILE_PATH else "accounts.sms.ConsoleBackend"
+)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env_str("TWILIO_FROM")
+# Email: Django's backends (console, locmem, filebased with EMAIL_FILE_PATH) or SendGrid through
+# django-anymail (SENDGRID_API_KEY).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
+SENDGRID_API_KEY = env_str("SENDGRID_API_KEY")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if EMAIL_FILE_PATH
+    else "anymail.backends.sendgrid.EmailBackend"
+    if SENDGRID_API_KEY
+    else "django.core.mail.backends.console.EmailBackend",
+)
+ANYMAIL = {"SENDGRID_API_KEY": SENDGRID_API_KEY}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MovoAI <no-reply@movoai.app>")
+# Google: the OAuth client ids whose ID tokens are accepted (comma-separated), and the web client
+# used by the server-side redirect flow.
+GOOGLE_CLIENT_IDS = env_list("GOOGLE_CLIENT_IDS")
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env_str("GOOGLE_OAUTH_CLIENT_ID") or (GOOGLE_CLIENT_IDS[0] if GOOGLE_CLIENT_IDS else "")
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env_str("GOOGLE_OAUTH_CLIENT_SECRET")
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+# Where the Google redirect flow sends the browser back, with a single-use exchange code.
+FRONTEND_LOGIN_REDIRECT_URL = env_str("FRONTEND_LOGIN_REDIRECT_URL", "http://localhost:5173/auth/callback")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "MovoAI API",

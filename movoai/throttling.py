@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from movoai.errors import ServiceUnavailable
 from movoai.net import client_ip
 
 logger = logging.getLogger("movoai.throttling")
@@ -24,9 +25,12 @@ def _ip_key(group: str, request: HttpRequest) -> str:
 
 class PublicRateThrottle(BaseThrottle):
     """Per-IP limit for the public API. When Redis is unreachable, public reads are let through
-    (they are cheap and cached) rather than refused: the limiter is a guard, not a dependency."""
+    (they are cheap and cached) rather than refused: the limiter is a guard, not a dependency.
+    Subclasses set another group and rate setting, and may fail closed."""
 
     group = "public-api"
+    rate_setting = "PUBLIC_RATE_LIMIT"
+    fail_closed = False
 
     def __init__(self) -> None:
         self._wait: float | None = None
@@ -34,9 +38,16 @@ class PublicRateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
             usage = get_usage(
-                request._request, group=self.group, key=_ip_key, rate=settings.PUBLIC_RATE_LIMIT, increment=True
+                request._request,
+                group=self.group,
+                key=_ip_key,
+                rate=getattr(settings, self.rate_setting),
+                increment=True,
             )
         except RedisError as error:
+            if self.fail_closed:
+                logger.error("rate limiter unavailable, request refused: %s", error)
+                raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.") from error
             logger.warning("rate limiter unavailable, request allowed: %s", error)
             return True
         if usage is None or not usage["should_limit"]:
@@ -46,3 +57,12 @@ class PublicRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+class LoginRateThrottle(PublicRateThrottle):
+    """Login attempts per IP on every login route (LOGIN_RATE_LIMIT, 5 a minute by default), on
+    top of the public limit. A guard against guessing: with Redis down it refuses (503)."""
+
+    group = "auth-login"
+    rate_setting = "LOGIN_RATE_LIMIT"
+    fail_closed = True

@@ -8,6 +8,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("health", views.HealthView.as_view(), name="health"),
     path("", include("exercises.api.urls")),
     path("", include("plans.api.urls")),
+    path("auth/", include("accounts.auth_urls")),
     path("", include("accounts.api.urls")),
     path("", include("tracking.api.urls")),
 ]
