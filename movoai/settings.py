@@ -171,9 +171,7 @@ VERIFICATION_CODE_KEY = env_str("VERIFICATION_CODE_KEY") or SECRET_KEY
 # SMS: accounts.sms.ConsoleBackend (development), MemoryBackend (tests), FileBackend (one file per
 # message in SMS_FILE_PATH), TwilioBackend (production: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM).
 SMS_FILE_PATH = env_str("SMS_FILE_PATH")
-SMS_BACKEND = env_str(
-    "SMS_BACKEND", "accounts.sms.FileBackend" if SMS_FILE_PATH else "accounts.sms.ConsoleBackend"
-)
+SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.FileBackend" if SMS_FILE_PATH else "accounts.sms.ConsoleBackend")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM = env_str("TWILIO_FROM")
