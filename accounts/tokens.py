@@ -40,3 +40,14 @@ class TokenAuthentication(JWTAuthentication):
         if not user.is_active:
             raise AuthenticationFailed("This account is deactivated.", code="user_inactive")
         return user
+
+
+def revoke_user_tokens(*, user_id: Any) -> int:
+    """Blacklist every refresh token of the user still outstanding (logout everywhere, reuse of a
+    rotated token, account claimed or deleted). Returns how many were revoked."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    outstanding = OutstandingToken.objects.filter(user_id=user_id).exclude(blacklistedtoken__isnull=False)
+    revoked = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    return len(revoked)

@@ -3,12 +3,15 @@ so that flushing it between tests never touches the cache of a running developme
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from movoai.settings import *  # noqa: F403
-from movoai.settings import CACHES, REDIS_URL
+from movoai.settings import CACHES, DATABASES, REDIS_URL
 
-TEST_REDIS_DB = 15
+# Two test runs at once (several engineers on one machine) each set their own database and Redis
+# database: MOVOAI_TEST_DB_NAME=test_alice MOVOAI_TEST_REDIS_DB=14 make test.
+TEST_REDIS_DB = int(os.environ.get("MOVOAI_TEST_REDIS_DB", "15"))
 
 
 def redis_url_with_db(url: str, db: int) -> str:
@@ -25,3 +28,10 @@ TEST_REDIS_URL = redis_url_with_db(REDIS_URL, TEST_REDIS_DB)
 CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "movoai-test"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if os.environ.get("MOVOAI_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["MOVOAI_TEST_DB_NAME"]}
+# Tests keep sent messages in memory, never on the console or the network.
+SMS_BACKEND = "accounts.sms.MemoryBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TELEGRAM_BOT_TOKEN = "123456:TEST-TOKEN"  # noqa: S105 - the test bot of the acceptance checks
+GOOGLE_CLIENT_IDS = ["movoai-test-web.apps.googleusercontent.com", "movoai-test-android.apps.googleusercontent.com"]
