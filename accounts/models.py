@@ -141,3 +141,20 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.identifier}"
+
+
+class SpentRefreshToken(models.Model):
+    """A refresh token already traded for a new pair. Presenting it again is reuse, the sign of a
+    stolen token, and ends every session of its user; a token merely revoked (logout) is not here.
+    Removed with its OutstandingToken (simplejwt's flushexpiredtokens)."""
+
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken", on_delete=models.CASCADE, primary_key=True, related_name="spent"
+    )
+    spent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "spent_refresh_tokens"
+
+    def __str__(self) -> str:
+        return f"refresh token {self.token_id} spent at {self.spent_at:%Y-%m-%d %H:%M}"

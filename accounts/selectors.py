@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from redis.exceptions import RedisError
 
-from accounts.models import User
+from accounts.models import AuthMethod, User
 from movoai import cache_keys
 from tracking.models import UserPlan, UserWorkoutLog
 
@@ -28,6 +28,24 @@ def user_get(*, user_id: uuid.UUID) -> User | None:
     """An active app user by id, or None (unknown and deactivated users look the same; staff
     accounts are not reachable through the app's endpoints)."""
     return User.objects.filter(id=user_id, is_active=True, is_staff=False).first()
+
+
+def user_with_login_state(*, user_id: uuid.UUID) -> tuple[User, bool] | None:
+    """An active app user by id (as user_get) and whether they have a login method (an account
+    with none is an unclaimed anonymous one), in one query; None for an unknown id."""
+    row = (
+        User.objects.filter(id=user_id, is_active=True, is_staff=False)
+        .annotate(has_login_method=Exists(AuthMethod.objects.filter(user=OuterRef("pk"))))
+        .first()
+    )
+    if row is None:
+        return None
+    return row, bool(row.has_login_method)
+
+
+def user_get_any(*, user_id: uuid.UUID) -> User | None:
+    """An active user by id, staff included (what staff may read), or None."""
+    return User.objects.filter(id=user_id, is_active=True).first()
 
 
 def user_detail(*, user_id: uuid.UUID) -> UserDetail | None:

@@ -12,8 +12,10 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from accounts.models import User
+from accounts.tokens import revoke_user_tokens
 from movoai import cache_keys
 from movoai.errors import Conflict
+from tracking.models import UserPlan, UserWorkoutLog
 
 # last_active is written to the database at most this often per user; Redis has the exact value.
 LAST_ACTIVE_FLUSH_SECONDS = 300
@@ -98,6 +100,22 @@ def user_update_profile(*, user: User, changes: ProfileChanges) -> User:
         user.save(update_fields=[*fields, "updated_at"])
         transaction.on_commit(lambda: cache_keys.user_data_changed(user.id))
     return user
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the user and, in the same transaction, every row of theirs: assigned plans, workout
+    logs, custom plans, login methods, verification codes. Their refresh tokens are revoked first,
+    and TokenAuthentication refuses an access token whose user is gone, so no token of theirs works
+    afterwards. Everything cached for the user is invalidated once committed."""
+    user_id = user.id
+    with transaction.atomic():
+        revoke_user_tokens(user_id=user_id)
+        # The logs and assignments first: an assignment of the user's own custom plan protects that
+        # plan, which the user's row would otherwise cascade to.
+        UserWorkoutLog.objects.filter(user_id=user_id).delete()
+        UserPlan.objects.filter(user_id=user_id).delete()
+        User.objects.filter(id=user_id).delete()
+        transaction.on_commit(lambda: cache_keys.user_data_changed(user_id))
 
 
 def user_touch(*, user: User) -> None:

@@ -58,6 +58,11 @@ NEW_USER = OpenApiExample(
             "available_equipment": [],
             "limitations": [],
         },
+        "access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl",
+        "refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl",
+        "token_type": "Bearer",
+        "access_expires_in": 900,
+        "refresh_expires_in": 2592000,
     },
     response_only=True,
     status_codes=["201"],
@@ -121,6 +126,18 @@ USER_NOT_FOUND = OpenApiExample(
     },
     response_only=True,
     status_codes=["404"],
+)
+
+UNAUTHORIZED = OpenApiExample(
+    "No access token",
+    value={
+        "type": "https://movoai.app/problems/unauthorized",
+        "title": "Authentication required",
+        "status": 401,
+        "detail": "An access token is needed: send `Authorization: Bearer <access token>`.",
+    },
+    response_only=True,
+    status_codes=["401"],
 )
 
 TELEGRAM_TAKEN = OpenApiExample(

@@ -208,3 +208,16 @@ class UserDetailSerializer(serializers.Serializer[UserDetail]):
 
     def to_representation(self, instance: UserDetail) -> dict[str, Any]:
         return user_representation(instance)
+
+
+class UserCreatedSerializer(UserDetailSerializer):
+    """The new user with its anonymous token pair (accounts.tokens.token_pair_for)."""
+
+    access = serializers.CharField(help_text="Access token (JWT): send it as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(
+        help_text="Refresh token (JWT): trade it at POST /api/v1/auth/refresh; it also proves this anonymous "
+        "account when a login claims it."
+    )
+    token_type = serializers.ChoiceField(["Bearer"])
+    access_expires_in = serializers.IntegerField(help_text="Seconds the access token lives (900).")
+    refresh_expires_in = serializers.IntegerField(help_text="Seconds the refresh token lives (30 days).")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.support import capture, get_user, updates_of_users, user_url
+from accounts.tokens import token_pair_for
 from exercises.tests.support import assert_problem
 from movoai import cache_keys
 from plans.models import WorkoutPlan
@@ -96,7 +97,19 @@ def test_the_query_count_is_fixed_whatever_the_history(api, request, alices_hist
     user = request.getfixturevalue(cast)
     get_user(api, user)  # the first request of the flush window also writes last_active
 
-    with django_assert_num_queries(1):  # the user with both counts
+    # the user and whether they have a login method (the access rule, without a token), then the
+    # user with both counts
+    with django_assert_num_queries(2):
+        get_user(api, user)
+
+
+@pytest.mark.parametrize("cast", ["alice", "bob"])
+def test_with_a_token_the_query_count_is_fixed_too(api, request, alices_history, django_assert_num_queries, cast):
+    user = request.getfixturevalue(cast)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_for(user)['access']}")
+    get_user(api, user)
+
+    with django_assert_num_queries(2):  # the token's user, then the user with both counts
         get_user(api, user)
 
 

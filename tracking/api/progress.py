@@ -1,4 +1,5 @@
-"""GET /api/v1/users/{user_id}/progress: a user's progress, computed in SQL and served from the cache."""
+"""GET /api/v1/users/me/progress (and the deprecated /users/{user_id}/progress): a user's progress,
+computed in SQL and served from the cache once the access rule has let the request through."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.services import user_touch
+from accounts.access import ME_PERMISSIONS, user_for_request
 from movoai.api import json_response, reject_unknown_params, request_language
 from movoai.views import LANG_PARAMETERS
 from tracking import progress
 
-USER_ID_IS_THE_KEY = (
-    "No login in this phase: the user id (a random UUID the app keeps, e.g. in localStorage) is the only "
-    "key, so keep it secret. A later issue secures these endpoints with tokens."
+BEARER_NOTICE = (
+    "Send the user's access token (`Authorization: Bearer <access>`); no token, or an expired or bad one, is a "
+    "401 problem."
 )
 
 
@@ -171,10 +172,12 @@ PROGRESS_EXAMPLE = OpenApiExample(
 
 
 class UserProgressView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="A user's progress",
-        description=f"{USER_ID_IS_THE_KEY}\n\n"
+        description=f"{BEARER_NOTICE}\n\n"
         "Everything the user's workout logs add up to. A log is one exercise done on a date: "
         "`sets_completed` sets of `reps_completed` reps at `weight_kg`, so its reps are sets x reps and its "
         "volume weight x sets x reps. Totals (training days, logs, sets, reps, volume), the current and "
@@ -186,23 +189,26 @@ class UserProgressView(APIView):
         "their `time_zone`, not the server's. The current streak counts up to today, or up to yesterday "
         "while today has no training yet. Logs whose plan assignment was removed still count. Weights and "
         "volumes are kilograms rounded to 2 decimals. The answer is cached and refreshed by every write to "
-        "the user's plans or logs. Typical flow from the app: `POST /users` (keep `user_id`), "
-        "`POST /users/{user_id}/plans`, `POST /users/{user_id}/workout-logs`, then this endpoint. "
-        "An unknown user id is a 404 problem.",
+        "the user's plans or logs. Typical flow from the app: `POST /users` (keep the token pair), "
+        "`POST /users/me/plans`, `POST /users/me/workout-logs`, then this endpoint.",
         parameters=LANG_PARAMETERS,
         responses={
             200: ProgressSerializer,
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="An unknown query parameter or language: a problem."),
+            401: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="No access token, or a bad or expired one: a problem."
+            ),
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown user: a problem."),
         },
         examples=[PROGRESS_EXAMPLE],
     )
-    def get(self, request: Request, user_id: uuid.UUID) -> HttpResponse:
+    def get(self, request: Request, user_id: uuid.UUID | None = None) -> HttpResponse:
+        # The access rule runs before the cache is read: a cached page is served only to whoever may
+        # read it, whatever changed since it was cached (a login method added, a token revoked).
+        user = user_for_request(request, user_id)
         lang = request_language(request)
         reject_unknown_params(request, {"lang"})
-        found = progress.user_progress_page(user_id=user_id, lang=lang)
-        if found is None:
-            raise NotFound(f"No user with id {user_id}.")
-        user, body = found
-        user_touch(user=user)
-        return json_response(body, lang=lang)
+        found = progress.user_progress_page(user_id=user.id, lang=lang)
+        if found is None:  # deleted or deactivated since the request began
+            raise NotFound(f"No user with id {user.id}.")
+        return json_response(found[1], lang=lang)

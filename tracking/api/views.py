@@ -1,7 +1,6 @@
-"""Tracking endpoints under /api/v1/users/{user_id}: assigned plans, workout logs, guest data.
-
-In this phase the user id is the only key: whoever holds it can read and write the account. A later
-issue puts these endpoints behind tokens.
+"""Tracking endpoints under /api/v1/users/me (and the deprecated /api/v1/users/{user_id}): assigned
+plans, workout logs, guest data. Each view serves the user accounts.access.user_for_request resolves:
+the token's user, or under the legacy rules an unclaimed anonymous account by its id.
 """
 
 from __future__ import annotations
@@ -18,9 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import ME_PERMISSIONS, user_for_request
 from accounts.models import User
-from accounts.selectors import user_get
-from accounts.services import user_touch
 from movoai import cache_keys
 from movoai.api import json_response, render_json, request_language
 from movoai.errors import PROBLEM_CONTENT_TYPE, problem
@@ -50,22 +48,15 @@ from tracking.api.serializers import (
 from tracking.models import UserPlan, UserWorkoutLog
 
 ONLY_KEY = (
-    "In this phase the user id is the only key to the account: keep it secret. A later issue secures "
-    "these endpoints with tokens."
+    "Send the user's access token (`Authorization: Bearer <access>`); no token, or an expired or bad one, is a "
+    "401 problem."
 )
 PROBLEMS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Bad input: a problem naming each field."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="No access token, or a bad or expired one: a problem."),
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown user, plan or log: a problem."),
 }
 MAX_ID = 2**63 - 1
-
-
-def _user(user_id: uuid.UUID) -> User:
-    user = user_get(user_id=user_id)
-    if user is None:
-        raise NotFound(f"No user with id {user_id}.")
-    user_touch(user=user)
-    return user
 
 
 def _user_plan(user: User, user_plan_id: int) -> UserPlan:
@@ -91,6 +82,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 class UserPlanListView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="A user's assigned plans",
@@ -100,8 +93,8 @@ class UserPlanListView(APIView):
         responses={200: UserPlanSerializer(many=True), **PROBLEMS},
         examples=[examples.USER_PLAN_PAGE],
     )
-    def get(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def get(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         params = UserPlanListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         lang = request_language(request)
@@ -121,8 +114,8 @@ class UserPlanListView(APIView):
         responses={201: UserPlanSerializer, **PROBLEMS},
         examples=[examples.ASSIGN_REQUEST, examples.USER_PLAN],
     )
-    def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def post(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         data = UserPlanAssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["plan_id"] > MAX_ID:
@@ -137,6 +130,8 @@ class UserPlanListView(APIView):
 
 
 class UserPlanDetailView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="An assigned plan with its progress",
@@ -146,8 +141,8 @@ class UserPlanDetailView(APIView):
         responses={200: UserPlanDetailSerializer, **PROBLEMS},
         examples=[examples.USER_PLAN_DETAIL],
     )
-    def get(self, request: Request, user_id: uuid.UUID, user_plan_id: int) -> HttpResponse:
-        user = _user(user_id)
+    def get(self, request: Request, user_plan_id: int, user_id: uuid.UUID | None = None) -> HttpResponse:
+        user = user_for_request(request, user_id)
         lang = request_language(request)
         user_plan = _user_plan(user, user_plan_id)
         today = selectors.user_today(user=user)
@@ -170,8 +165,8 @@ class UserPlanDetailView(APIView):
         responses={200: UserPlanSerializer, 409: OpenApiResponse(OpenApiTypes.OBJECT), **PROBLEMS},
         examples=[examples.STATUS_REQUEST, examples.USER_PLAN],
     )
-    def put(self, request: Request, user_id: uuid.UUID, user_plan_id: int) -> Response:
-        user = _user(user_id)
+    def put(self, request: Request, user_plan_id: int, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         user_plan = _user_plan(user, user_plan_id)
         data = UserPlanStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -183,28 +178,30 @@ class UserPlanDetailView(APIView):
         tags=["tracking"],
         summary="Remove an assigned plan",
         description=f"Removes the assignment. The user's logs stay in their history. {ONLY_KEY}",
-        responses={204: None, 404: PROBLEMS[404]},
+        responses={204: None, 401: PROBLEMS[401], 404: PROBLEMS[404]},
         examples=[examples.NOT_FOUND],
     )
-    def delete(self, request: Request, user_id: uuid.UUID, user_plan_id: int) -> Response:
-        user = _user(user_id)
+    def delete(self, request: Request, user_plan_id: int, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         services.user_plan_remove(user_plan=_user_plan(user, user_plan_id))
         return Response(status=http.HTTP_204_NO_CONTENT)
 
 
 class UserPlanCopyView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="Copy an assigned plan into a custom plan",
         description="Forks the assignment's plan (a template, usually) into a custom plan owned by the user: the "
         "same weeks, days and plan exercises, not a template, never listed publicly. Assign it with "
-        f"POST /users/{{user_id}}/plans to follow it. {ONLY_KEY}",
+        f"POST /users/me/plans to follow it. {ONLY_KEY}",
         request=None,
-        responses={201: OpenApiTypes.OBJECT, 404: PROBLEMS[404]},
+        responses={201: OpenApiTypes.OBJECT, 401: PROBLEMS[401], 404: PROBLEMS[404]},
         examples=[examples.COPY_RESPONSE],
     )
-    def post(self, request: Request, user_id: uuid.UUID, user_plan_id: int) -> Response:
-        user = _user(user_id)
+    def post(self, request: Request, user_plan_id: int, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         copy = services.user_plan_copy(user_plan=_user_plan(user, user_plan_id))
         plan = plan_with_schedule(plan_id=copy.id)
         assert plan is not None
@@ -217,6 +214,8 @@ class UserPlanCopyView(APIView):
 
 
 class WorkoutLogListView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="Workout history",
@@ -231,8 +230,8 @@ class WorkoutLogListView(APIView):
         responses={200: WorkoutLogSerializer(many=True), **PROBLEMS},
         examples=[examples.LOG_PAGE],
     )
-    def get(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def get(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         params = WorkoutLogListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         filters = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size", "lang")}
@@ -252,8 +251,8 @@ class WorkoutLogListView(APIView):
         responses={201: WorkoutLogSerializer, 200: WorkoutLogSerializer, 409: PROBLEMS[400], **PROBLEMS},
         examples=[examples.LOG_REQUEST, examples.LOG],
     )
-    def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def post(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         data = WorkoutLogInput(data=request.data)
         data.is_valid(raise_exception=True)
         log, created = services.workout_log_record(user=user, data=data.to_log_input(data.validated_data))
@@ -261,6 +260,8 @@ class WorkoutLogListView(APIView):
 
 
 class WorkoutLogBatchView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="Log many workouts at once (offline sync)",
@@ -271,8 +272,8 @@ class WorkoutLogBatchView(APIView):
         responses={200: BatchResultSerializer, 201: BatchResultSerializer, **PROBLEMS},
         examples=[examples.BATCH_REQUEST, examples.BATCH_RESULT],
     )
-    def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def post(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         data = WorkoutLogBatchInput(data=request.data)
         if not data.is_valid():
             # items refused by the serializer (a negative count...) are reported per item too
@@ -334,15 +335,17 @@ def _batch_problem(invalid: services.BatchInvalid, count: int) -> Response:
 
 
 class WorkoutLogDetailView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="One workout log",
         description=f"A log of this user; another user's log id is a 404. {ONLY_KEY}",
-        responses={200: WorkoutLogSerializer, 404: PROBLEMS[404]},
+        responses={200: WorkoutLogSerializer, 401: PROBLEMS[401], 404: PROBLEMS[404]},
         examples=[examples.LOG],
     )
-    def get(self, request: Request, user_id: uuid.UUID, log_id: uuid.UUID) -> Response:
-        return Response(workout_log_item(_log(_user(user_id), log_id)))
+    def get(self, request: Request, log_id: uuid.UUID, user_id: uuid.UUID | None = None) -> Response:
+        return Response(workout_log_item(_log(user_for_request(request, user_id), log_id)))
 
     @extend_schema(
         tags=["tracking"],
@@ -352,8 +355,8 @@ class WorkoutLogDetailView(APIView):
         responses={200: WorkoutLogSerializer, **PROBLEMS},
         examples=[examples.LOG_REQUEST, examples.LOG],
     )
-    def put(self, request: Request, user_id: uuid.UUID, log_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def put(self, request: Request, log_id: uuid.UUID, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         log = _log(user, log_id)
         data = WorkoutLogFields(data=request.data)
         data.is_valid(raise_exception=True)
@@ -364,11 +367,11 @@ class WorkoutLogDetailView(APIView):
         tags=["tracking"],
         summary="Delete a workout log",
         description=f"Another user's log id, or one already deleted, is a 404. {ONLY_KEY}",
-        responses={204: None, 404: PROBLEMS[404]},
+        responses={204: None, 401: PROBLEMS[401], 404: PROBLEMS[404]},
         examples=[examples.NOT_FOUND],
     )
-    def delete(self, request: Request, user_id: uuid.UUID, log_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def delete(self, request: Request, log_id: uuid.UUID, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         services.workout_log_delete(log=_log(user, log_id))
         return Response(status=http.HTTP_204_NO_CONTENT)
 
@@ -377,6 +380,8 @@ class WorkoutLogDetailView(APIView):
 
 
 class GuestMigrationView(APIView):
+    permission_classes = ME_PERMISSIONS
+
     @extend_schema(
         tags=["tracking"],
         summary="Merge guest data from localStorage",
@@ -388,8 +393,8 @@ class GuestMigrationView(APIView):
         responses={200: MigrationReportSerializer, 201: MigrationReportSerializer, **PROBLEMS},
         examples=[examples.MIGRATE_REQUEST, examples.MIGRATE_REPORT],
     )
-    def post(self, request: Request, user_id: uuid.UUID) -> Response:
-        user = _user(user_id)
+    def post(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
+        user = user_for_request(request, user_id)
         data = GuestMigrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         plans = [
