@@ -15,19 +15,15 @@ request runs no query at all.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from accounts.models import User
-from accounts.selectors import user_get
 from exercises.taxonomy import MUSCLES
 from movoai import cache_keys
 from movoai.api import LANGUAGES, render_json
@@ -299,28 +295,16 @@ def user_progress(*, user: User, today: date, lang: str) -> dict[str, Any]:
     }
 
 
-def user_progress_page(*, user_id: uuid.UUID, lang: str, now: datetime | None = None) -> tuple[User, bytes] | None:
-    """The rendered progress of an active user, and the user (a stand-in carrying the id and time
-    zone when served from the cache), or None for an unknown user. A warm request reads Redis only:
-    the user's time zone, which gives today's key, is cached beside the page under the same data
-    version."""
-    time_zone = _cached_time_zone(user_id)
-    if time_zone is None:
-        found = user_get(user_id=user_id)
-        if found is None:
-            return None
-        user = found
-        _remember_time_zone(user)
-    else:
-        user = User(id=user_id, time_zone=time_zone)
-    return user, _cached_page(user=user, lang=lang, today=user_today(time_zone=user.time_zone, now=now))
+def user_progress_page(*, user: User, lang: str, now: datetime | None = None) -> bytes:
+    """The rendered progress of a user (whom the caller has already allowed), from the cache when
+    it is there; the cache key carries the user's data version and their own today."""
+    return _cached_page(user=user, lang=lang, today=user_today(time_zone=user.time_zone, now=now))
 
 
 def user_progress_rebuild(*, user: User, now: datetime | None = None) -> None:
     """Drop everything cached for the user (their data version moves on) and cache their progress
     again, in every language."""
     cache_keys.user_data_changed(user.id)
-    _remember_time_zone(user)
     today = user_today(time_zone=user.time_zone, now=now)
     for lang in LANGUAGES:
         _cached_page(user=user, lang=lang, today=today)
@@ -341,26 +325,6 @@ def _cached_page(*, user: User, lang: str, today: date) -> bytes:
         lambda: render_json(user_progress(user=user, today=today, lang=lang)),
         PROGRESS_CACHE_SECONDS,
     )
-
-
-def _time_zone_key(user_id: uuid.UUID) -> str:
-    return cache_keys.user_progress(user_id, "time-zone")
-
-
-def _cached_time_zone(user_id: uuid.UUID) -> str | None:
-    try:
-        value = cache.get(_time_zone_key(user_id))
-    except RedisError as error:
-        logger.warning("cache unavailable, reading the user: %s", error)
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _remember_time_zone(user: User) -> None:
-    try:
-        cache.set(_time_zone_key(user.id), user.time_zone, PROGRESS_CACHE_SECONDS)
-    except RedisError as error:
-        logger.warning("cache unavailable, time zone not stored: %s", error)
 
 
 def _kg(value: Decimal | int | None) -> float | None:

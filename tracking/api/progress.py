@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -208,7 +207,4 @@ class UserProgressView(APIView):
         user = user_for_request(request, user_id)
         lang = request_language(request)
         reject_unknown_params(request, {"lang"})
-        found = progress.user_progress_page(user_id=user.id, lang=lang)
-        if found is None:  # deleted or deactivated since the request began
-            raise NotFound(f"No user with id {user.id}.")
-        return json_response(found[1], lang=lang)
+        return json_response(progress.user_progress_page(user=user, lang=lang), lang=lang)

@@ -26,9 +26,9 @@ pytestmark = pytest.mark.django_db
 # The access rule runs on every request, cached or not: without a token it reads the user and whether
 # they have a login method (with a token, TokenAuthentication reads the token's user instead).
 ACCESS_QUERIES = 1
-# The access rule (1), the user's time zone while it is not cached (1), last_active written at most
-# once every few minutes (1, on a first request), then the figures: the same whatever the number of logs.
-COLD_QUERIES = ACCESS_QUERIES + 2 + progress.PROGRESS_QUERIES
+# The access rule (1, which loads the user), last_active written at most once every few minutes (1, on a
+# first request), then the figures: the same whatever the number of logs.
+COLD_QUERIES = ACCESS_QUERIES + 1 + progress.PROGRESS_QUERIES
 UTC = datetime.UTC
 
 
