@@ -1,4 +1,4 @@
-"""Input shapes of the email (code) endpoints; they answer the shapes of the phone endpoints."""
+"""Input shapes of the email (code) endpoints; the outputs are in accounts.providers.code_views."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.codes import normalize_email
-from accounts.providers.phone.serializers import PURPOSE_HELP, CodeField
+from accounts.providers.code_views import PURPOSE_HELP, CodeField
 from movoai.api import StrictSerializer
 
 

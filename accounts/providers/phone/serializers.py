@@ -1,5 +1,4 @@
-"""Input and output shapes of the phone (SMS code) endpoints. The output serializers are shared with
-the email endpoints, which answer the same shapes."""
+"""Input shapes of the phone (SMS code) endpoints; the outputs are in accounts.providers.code_views."""
 
 from __future__ import annotations
 
@@ -8,14 +7,9 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from accounts.codes import CODE_PATTERN, normalize_phone
-from accounts.models import AuthMethod
+from accounts.codes import normalize_phone
+from accounts.providers.code_views import PURPOSE_HELP, CodeField
 from movoai.api import StrictSerializer
-
-PURPOSE_HELP = (
-    "`login` (default): the code logs in or creates an account. `link`: the code adds this login method to "
-    "the account of the Bearer token, which is then required."
-)
 
 
 class PhoneField(serializers.CharField):
@@ -31,13 +25,6 @@ class PhoneField(serializers.CharField):
             return normalize_phone(value)
         except ValueError as error:
             raise ValidationError(str(error)) from None
-
-
-class CodeField(serializers.RegexField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "The 6-digit code received.")
-        kwargs.setdefault("error_messages", {"invalid": "Enter the 6-digit code you received."})
-        super().__init__(CODE_PATTERN, max_length=6, min_length=6, **kwargs)
 
 
 class _PhoneInput(StrictSerializer):
@@ -60,30 +47,3 @@ class PhoneSendCodeInput(_PhoneInput):
 
 class PhoneCodeInput(_PhoneInput):
     code = CodeField()
-
-
-# ---- outputs (shared with the email endpoints) -----------------------------------------------------
-
-
-class CodeSentSerializer(serializers.Serializer[Any]):
-    detail = serializers.CharField()
-    channel = serializers.ChoiceField(["sms", "email"])
-    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid (300 for SMS, 600 for email).")
-    code_length = serializers.IntegerField()
-
-
-class CodeLoginSerializer(serializers.Serializer[Any]):
-    access = serializers.CharField(help_text="Access token (JWT, 15 minutes): `Authorization: Bearer <access>`.")
-    refresh = serializers.CharField(help_text="Refresh token (JWT, 30 days, rotated on every refresh).")
-    token_type = serializers.CharField()
-    access_expires_in = serializers.IntegerField()
-    refresh_expires_in = serializers.IntegerField()
-    user_id = serializers.UUIDField()
-    is_new_user = serializers.BooleanField(help_text="True when this login created the account.")
-
-
-class CodeLinkedMethodSerializer(serializers.ModelSerializer[AuthMethod]):
-    class Meta:
-        model = AuthMethod
-        fields = ["id", "provider", "identifier", "is_verified", "is_primary", "created_at", "last_used_at"]
-        read_only_fields = fields
