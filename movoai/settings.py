@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from movoai import embedded
-from movoai.env import env_bool, env_int, env_list, env_str
+from movoai.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -232,6 +232,28 @@ SPECTACULAR_SETTINGS = {
 # CORS: only the frontend origins, comma-separated in FRONTEND_URL.
 CORS_ALLOWED_ORIGINS = env_list("FRONTEND_URL", "" if IS_PRODUCTION else "http://localhost:5173,http://127.0.0.1:5173")
 CORS_URLS_REGEX = r"^/(api|health)"
+
+# ---- AI coach: the language model (any OpenAI-compatible server) ---------------------------------
+# No key and no base URL: no model; the coach answers with its rules engine.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+# Empty: OpenAI. Ollama: http://localhost:11434/v1, vLLM: http://localhost:8000/v1
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL", "gpt-4.1-mini")
+# For simple purposes (intent, summary, title); empty: LLM_MODEL.
+LLM_MODEL_CHEAP = env_str("LLM_MODEL_CHEAP", "gpt-4.1-nano")
+LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.3)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 1024)
+LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 30.0)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+# USD per 1M input/output tokens (check them against the provider's current price list). An
+# unlisted model costs 0 and logs a warning; a dated name takes its prefix's price.
+LLM_PRICES: dict[str, dict[str, float]] = {
+    "gpt-4.1": {"input": 2.00, "output": 8.00},
+    "gpt-4.1-mini": {"input": 0.40, "output": 1.60},
+    "gpt-4.1-nano": {"input": 0.10, "output": 0.40},
+    "gpt-4o": {"input": 2.50, "output": 10.00},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.60},
+}
 
 # ---- i18n, static files -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

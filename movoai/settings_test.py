@@ -35,3 +35,6 @@ SMS_BACKEND = "accounts.sms.MemoryBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TELEGRAM_BOT_TOKEN = "123456:TEST-TOKEN"  # noqa: S105 - the test bot of the acceptance checks
 GOOGLE_CLIENT_IDS = ["movoai-test-web.apps.googleusercontent.com", "movoai-test-android.apps.googleusercontent.com"]
+# Never a real language model from the tests, whatever the developer's environment holds.
+OPENAI_API_KEY = ""
+OPENAI_BASE_URL = ""
