@@ -39,7 +39,7 @@ CHEAP_PURPOSES = frozenset({"intent", "summary", "title"})
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_TEMPERATURE = 0.3
-DEFAULT_MAX_TOKENS = 1024
+DEFAULT_MAX_TOKENS = 4096
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_RETRIES = 2
 # A local server (Ollama, vLLM) ignores the key, but the OpenAI client refuses to start without one.

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.forms import SimpleArrayField
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from coach.embedding_index import refresh_after_edit
 from exercises.models import Exercise
 from exercises.services import exercise_curated_saved
 
@@ -57,6 +58,9 @@ class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Exercise, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         exercise_curated_saved(exercise=obj, changed_fields=list(form.changed_data))
+        problem = refresh_after_edit(exercise_ids=[obj.id])
+        if problem:
+            self.message_user(request, f"Saved; its search embedding was not refreshed: {problem}", messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Exercise) -> None:
         super().delete_model(request, obj)

@@ -84,6 +84,8 @@ PLAN_GOALS: dict[str, tuple[str, str]] = {
 LANGUAGE_CODES = ["en", "fr"]
 EXERCISE_GOAL_CODES = list(GOALS)
 PLAN_GOAL_CODES = list(PLAN_GOALS)
+EQUIPMENT_CODES = list(EQUIPMENT)
+DIFFICULTY_CODES = list(DIFFICULTIES)
 
 VOCABULARIES = {
     "muscles": MUSCLES,

@@ -1,6 +1,7 @@
-"""ASGI entry point, kept for WebSockets and Server-Sent Events only (arriving with the coach and
-planner issues). The REST API is served over WSGI: Django's sync views behind ASGI ran about ten
-times slower here."""
+"""ASGI entry point, for WebSockets (`/ws/chat`) and Server-Sent Events only: `make run` starts it
+with uvicorn on ASGI_PORT (8001) beside the WSGI server. The REST API is served over WSGI (gunicorn):
+Django's sync views behind ASGI ran about ten times slower here. Plain HTTP requests that reach this
+process are still answered (by the same Django app), so a proxy may send SSE requests here."""
 
 import os
 
@@ -8,4 +9,21 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movoai.settings")
 
-application = get_asgi_application()
+# Django first: the consumers import models.
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from coach.consumers import ChatConsumer  # noqa: E402
+
+# channels routes consumers with django.urls.path; its stubs type path() for views only
+websocket_urlpatterns = [path("ws/chat", ChatConsumer.as_asgi())]  # type: ignore[arg-type]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),  # type: ignore[arg-type]
+    }
+)

@@ -107,6 +107,15 @@ def plan_detail(plan_id: int, lang: str) -> str:
     return f"plans:detail:v{content_version()}:{plan_id}:{lang}"
 
 
+def ai_answer(endpoint: str, params: dict[str, Any], *, model: str) -> str:
+    """An anonymous AI answer: the same input, library and model (or rules) give the same answer."""
+    return f"ai:{endpoint}:v{content_version()}:{model}:{_digest(params)}"
+
+
+def ai_daily_calls(user_id: Any, day: str) -> str:
+    return f"ai:daily:{user_id}:{day}"
+
+
 def cached_bytes(key_builder: Any, build: Any, timeout: int | None = None) -> bytes:
     """The cached value under the key `key_builder()` makes, else `build()` stored there.
     With Redis down the page is built every time: the cache is an accelerator, not a dependency."""

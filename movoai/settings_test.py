@@ -38,3 +38,9 @@ GOOGLE_CLIENT_IDS = ["movoai-test-web.apps.googleusercontent.com", "movoai-test-
 # Never a real language model from the tests, whatever the developer's environment holds.
 OPENAI_API_KEY = ""
 OPENAI_BASE_URL = ""
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [TEST_REDIS_URL], "prefix": "movoai-test:channels"},
+    }
+}

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from movoai import cache_keys
 from movoai.errors import ServiceUnavailable
 from movoai.net import client_ip
 
@@ -66,3 +70,37 @@ class LoginRateThrottle(PublicRateThrottle):
     group = "auth-login"
     rate_setting = "LOGIN_RATE_LIMIT"
     fail_closed = True
+
+
+class AIRateThrottle(PublicRateThrottle):
+    """Calls per IP to the AI endpoints (AI_RATE_LIMIT, 20 a minute by default), on top of the public
+    limit. Fails open like the public limit: with no model configured an answer costs little, and the
+    daily per-user limit (ai_daily_quota_take) refuses when Redis is down."""
+
+    group = "ai"
+    rate_setting = "AI_RATE_LIMIT"
+
+
+def _seconds_to_utc_midnight() -> int:
+    now = datetime.datetime.now(datetime.UTC)
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time(), datetime.UTC)
+    return max(1, int((midnight - now).total_seconds()))
+
+
+def ai_daily_quota_take(user_id: Any) -> None:
+    """Count one AI call against a known user's daily allowance (AI_DAILY_LIMIT_PER_USER, per UTC
+    day, in Redis); raise Throttled (429 with Retry-After until midnight UTC) beyond it, and
+    ServiceUnavailable (503) when the counter cannot be reached."""
+    limit = int(settings.AI_DAILY_LIMIT_PER_USER)
+    key = cache_keys.ai_daily_calls(user_id, datetime.datetime.now(datetime.UTC).date().isoformat())
+    try:
+        cache.add(key, 0, timeout=60 * 60 * 25)
+        used = cache.incr(key)
+    except (RedisError, ValueError) as error:
+        logger.error("AI daily limit unavailable, request refused: %s", error)
+        raise ServiceUnavailable("The AI usage counter is unavailable; try again shortly.") from error
+    if used > limit:
+        raise Throttled(
+            wait=_seconds_to_utc_midnight(),
+            detail=f"This user has used today's {limit} AI requests; the allowance renews at midnight UTC.",
+        )

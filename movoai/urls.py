@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/", include("accounts.auth_urls")),
     path("", include("accounts.api.urls")),
     path("", include("tracking.api.urls")),
+    path("", include("coach.api.urls")),
 ]
 
 urlpatterns = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from coach.embedding_index import refresh_after_edit
 from plans.models import PlanExercise, WorkoutPlan
 from plans.services import plan_content_changed
 
@@ -59,6 +60,10 @@ class WorkoutPlanAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:  # type: ignore[type-arg]
         super().save_related(request, form, formsets, change)
         plan_content_changed()
+        # after the inlines: a plan's embedded text lists its exercises
+        problem = refresh_after_edit(plan_ids=[form.instance.id])
+        if problem:
+            self.message_user(request, f"Saved; its search embedding was not refreshed: {problem}", messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: WorkoutPlan) -> None:
         super().delete_model(request, obj)

@@ -263,7 +263,7 @@ def operations_under(paths: dict[str, Any], prefix: str) -> dict[tuple[str, str]
 def test_every_legacy_id_route_is_deprecated_and_points_to_its_me_route(paths):
     legacy_operations = operations_under(paths, f"{USERS}/{{user_id}}/")
 
-    assert len(legacy_operations) == 14
+    assert len(legacy_operations) == 14 + 1  # the tracking routes, and the coach conversations
     for (method, path), operation in legacy_operations.items():
         me_path = path.replace("{user_id}", "me")
         assert operation.get("deprecated") is True, (method, path)
@@ -274,7 +274,8 @@ def test_every_legacy_id_route_is_deprecated_and_points_to_its_me_route(paths):
 def test_the_me_routes_are_not_deprecated_and_need_a_token(paths):
     me_operations = operations_under(paths, f"{USERS}/me")
 
-    assert len(me_operations) == 14 + 4  # the tracking routes, and GET/PUT/PATCH/DELETE /users/me
+    # the tracking routes, GET/PUT/PATCH/DELETE /users/me, and the coach conversations
+    assert len(me_operations) == 14 + 4 + 1
     for (method, path), operation in me_operations.items():
         assert not operation.get("deprecated"), (method, path)
         assert operation["security"] == [{"jwtAuth": []}], (method, path)

@@ -152,6 +152,9 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", f"{LEGACY}/migrate"): Expect(200, 404, 401, _migrate),
     ("GET", f"{ME}/progress"): Expect(200, 200, 401),
     ("GET", f"{LEGACY}/progress"): Expect(200, 404, 401),
+    # conversations with the coach
+    ("GET", f"{ME}/conversations"): Expect(200, 200, 401),
+    ("GET", f"{LEGACY}/conversations"): Expect(200, 404, 401),
     # login methods of the current user (the owner has two, so removing one is allowed)
     ("GET", METHODS_ROUTE): Expect("2xx", "2xx", 401),
     ("DELETE", f"{METHODS_ROUTE}/{{method_id}}"): Expect("2xx", 404, 401),

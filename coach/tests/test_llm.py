@@ -3,14 +3,9 @@ openai client over real HTTP, no network. Only the provider is fake; the databas
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,148 +15,22 @@ from langchain_core.exceptions import ModelAPIError, ModelTimeoutError
 from accounts.tests.factories import UserFactory
 from coach.llm import chat_model, invoke_recorded, llm_configured, llm_cost_usd, llm_usage_summary, recorded_config
 from coach.models import LLMCall
+from coach.tests.openai_stub import COMPLETION_TOKENS, DEFAULT_ANSWER, PROMPT_TOKENS, OpenAIStub
 
 pytestmark = pytest.mark.django_db
 
-ANSWER = "Do three sets of ten squats."
-PROMPT_TOKENS = 120
-COMPLETION_TOKENS = 30
-PRICES = {"coach-large": {"input": 2.0, "output": 8.0}, "coach-small": {"input": 0.1, "output": 0.4}}
 # 120 * 2 / 1M + 30 * 8 / 1M, and 120 * 0.1 / 1M + 30 * 0.4 / 1M
 LARGE_CALL_COST = Decimal("0.000480")
 SMALL_CALL_COST = Decimal("0.000024")
 SLOW_SECONDS = 1.0
 
 
-class StubOpenAI:
-    """What the stub was asked, and how it answers: "ok", "error" (HTTP 500) or "slow" (no answer
-    before the client's timeout)."""
-
-    def __init__(self) -> None:
-        self.mode = "ok"
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.base_url = ""
-
-    @property
-    def hits(self) -> int:
-        return len(self.requests)
-
-
-def _usage() -> dict[str, int]:
-    return {
-        "prompt_tokens": PROMPT_TOKENS,
-        "completion_tokens": COMPLETION_TOKENS,
-        "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
-    }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _StubServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        stub = self.server.stub
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        stub.requests.append(body)
-        stub.headers.append({name.lower(): value for name, value in self.headers.items()})
-        if self.path != "/v1/chat/completions":
-            self._json(404, {"error": {"message": "not found"}})
-        elif stub.mode == "error":
-            # a short server-directed delay keeps the client's retries fast
-            self._json(
-                500, {"error": {"message": "upstream exploded", "type": "server_error"}}, {"retry-after-ms": "10"}
-            )
-        elif stub.mode == "slow":
-            time.sleep(SLOW_SECONDS)
-            self._json(200, self._completion(body))
-        elif body.get("stream"):
-            self._stream(body)
-        else:
-            self._json(200, self._completion(body))
-
-    def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": "chatcmpl-stub",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "model": body["model"],
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"},
-            ],
-            "usage": _usage(),
-        }
-
-    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _stream(self, body: dict[str, Any]) -> None:
-        def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-            return {
-                "id": "chatcmpl-stub",
-                "object": "chat.completion.chunk",
-                "created": 1_700_000_000,
-                "model": body["model"],
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-            }
-
-        words = ANSWER.split(" ")
-        events = [chunk({"role": "assistant", "content": ""})]
-        events += [chunk({"content": word if i == 0 else f" {word}"}) for i, word in enumerate(words)]
-        events.append(chunk({}, "stop"))
-        if (body.get("stream_options") or {}).get("include_usage"):
-            # as OpenAI does: a last chunk with no choices that carries the usage of the whole call
-            events.append({**chunk({}), "choices": [], "usage": _usage()})
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for event in events:
-            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-
-class _StubServer(ThreadingHTTPServer):
-    daemon_threads = True
-    stub: StubOpenAI
-
-
-@pytest.fixture(scope="module")
-def stub_server() -> Iterator[_StubServer]:
-    server = _StubServer(("127.0.0.1", 0), _Handler)
-    server.stub = StubOpenAI()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture
-def stub(stub_server: _StubServer, settings: Any) -> StubOpenAI:
-    """A fresh stub, and settings pointing the coach at it."""
-    stub = stub_server.stub = StubOpenAI()
-    host, port = stub_server.server_address[:2]
-    stub.base_url = f"http://{host!s}:{port}/v1"
-    settings.OPENAI_BASE_URL = stub.base_url
-    settings.OPENAI_API_KEY = "test-key"
-    settings.LLM_MODEL = "coach-large"
-    settings.LLM_MODEL_CHEAP = "coach-small"
-    settings.LLM_TEMPERATURE = 0.2
-    settings.LLM_MAX_TOKENS = 256
+def stub(openai_stub: OpenAIStub, settings: Any) -> OpenAIStub:
+    """The shared stub with this module's settings: two retries and a 5 s timeout."""
     settings.LLM_TIMEOUT_SECONDS = 5
     settings.LLM_MAX_RETRIES = 2
-    settings.LLM_PRICES = PRICES
-    return stub
+    return openai_stub
 
 
 def _model(purpose: str = "chat", **kwargs: Any) -> Any:
@@ -184,7 +53,7 @@ def test_a_call_returns_the_answer_and_records_tokens_and_cost(stub):
 
     answer = invoke_recorded(_model(), "How should I train my legs?", purpose="chat", user=alice)
 
-    assert answer.content == ANSWER
+    assert answer.content == DEFAULT_ANSWER
     assert stub.hits == 1
     assert stub.requests[0]["model"] == "coach-large"
     assert stub.requests[0]["temperature"] == 0.2
@@ -225,7 +94,7 @@ def test_a_base_url_without_a_key_works_for_local_servers(stub, settings):
 
     answer = invoke_recorded(_model(), "hello", purpose="chat")
 
-    assert answer.content == ANSWER
+    assert answer.content == DEFAULT_ANSWER
     assert stub.headers[0]["authorization"] == "Bearer not-needed"
 
 
@@ -234,7 +103,7 @@ def test_a_streamed_call_asks_for_usage_and_records_it(stub):
 
     chunks = list(_model().stream("How should I train my legs?", config=recorded_config(purpose="chat", user=bob)))
 
-    assert "".join(str(chunk.content) for chunk in chunks) == ANSWER
+    assert "".join(str(chunk.content) for chunk in chunks) == DEFAULT_ANSWER
     assert stub.requests[0]["stream"] is True
     assert stub.requests[0]["stream_options"] == {"include_usage": True}
     call = LLMCall.objects.get()
@@ -244,7 +113,7 @@ def test_a_streamed_call_asks_for_usage_and_records_it(stub):
 
 
 def test_a_server_error_raises_after_the_retries_and_is_recorded(stub):
-    stub.mode = "error"
+    stub.fail(500)
     charlie = UserFactory.create(display_name="charlie")
 
     with pytest.raises(ModelAPIError):
@@ -258,7 +127,7 @@ def test_a_server_error_raises_after_the_retries_and_is_recorded(stub):
 
 
 def test_a_timeout_raises_after_the_retries_and_is_recorded(stub, settings):
-    stub.mode = "slow"
+    stub.hang(SLOW_SECONDS)
     settings.LLM_TIMEOUT_SECONDS = 0.2
     settings.LLM_MAX_RETRIES = 1
 
@@ -277,7 +146,7 @@ def test_the_summary_totals_calls_tokens_and_cost_per_model(stub):
     invoke_recorded(_model(), "one", purpose="chat", user=alice)
     invoke_recorded(_model(), "two", purpose="chat", user=bob)
     invoke_recorded(_model("intent"), "three", purpose="intent", user=alice)
-    stub.mode = "error"
+    stub.fail(500)
     with pytest.raises(ModelAPIError):
         invoke_recorded(_model(), "four", purpose="chat", user=alice)
 
