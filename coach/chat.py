@@ -120,6 +120,14 @@ def _prepare(*, message: str, user: User | None, session_id: uuid.UUID | str | N
     )
 
 
+def _safety_answer(turn: _Turn) -> _Answer | None:
+    """Support, never coaching and never the model, when the message speaks of self-harm."""
+    if not safety.mentions_self_harm(turn.message):
+        return None
+    text = safety.SELF_HARM_SUPPORT["fr" if turn.language == "fr" else "en"]
+    return _Answer(text=text, engine="rules", fallback=fallback(FallbackReason.SAFETY), intent="support", exercises=[])
+
+
 def _rules_answer(turn: _Turn, reason: Fallback) -> _Answer:
     reply: RulesReply = rules_reply(
         turn.message, user=turn.user, language=turn.language, summary=turn.summary, recent=turn.recent
@@ -226,7 +234,10 @@ def chat_turn(
     "intent", "exercises": [{"id", "name"}], "message_count"}."""
     turn = _prepare(message=message, user=user, session_id=session_id, language=language)
     model = llm.chat_model("chat")
-    if model is None:
+    supported = _safety_answer(turn)
+    if supported is not None:
+        answer = supported
+    elif model is None:
         answer = _rules_answer(turn, fallback(FallbackReason.NOT_CONFIGURED))
     else:
         try:
@@ -270,8 +281,10 @@ def _words(text: str) -> Iterator[dict[str, Any]]:
 def _stream(turn: _Turn) -> Iterator[dict[str, Any]]:
     yield {"event": "start", "data": {"session_id": str(turn.session.id)}}
     model = llm.chat_model("chat")
-    answer: _Answer | None = None
-    if model is None:
+    answer: _Answer | None = _safety_answer(turn)
+    if answer is not None:
+        yield from _words(answer.text)
+    elif model is None:
         answer = _rules_answer(turn, fallback(FallbackReason.NOT_CONFIGURED))
         yield from _words(answer.text)
     else:

@@ -536,7 +536,7 @@ def _plan_week(turn: _Turn) -> RulesReply:
         target_muscles=list(intent.muscles),
     )
     plan = workouts.read_request(request, user=turn.user, language=turn.language)
-    week, _confidence = workouts.rules_workout(plan, workouts._candidates(plan, workouts.exercise_pool(plan)))
+    week, _confidence = workouts.rules_week(plan)
     lines = [turn.t(f"Here is a week for you: {week['title']}.", f"Voici une semaine pour vous : {week['title']}.")]
     lines.append(week["summary"])
     rest_days: list[str] = []

@@ -35,6 +35,7 @@ class FallbackReason(enum.StrEnum):
     UNAVAILABLE = "unavailable"
     MODEL_ERROR = "model_error"
     INVALID_OUTPUT = "invalid_output"
+    SAFETY = "safety"
 
 
 _DETAILS = {
@@ -44,6 +45,7 @@ _DETAILS = {
     FallbackReason.UNAVAILABLE: "The language model could not be reached; the rule-based coach answered.",
     FallbackReason.MODEL_ERROR: "The language model failed; the rule-based coach answered.",
     FallbackReason.INVALID_OUTPUT: "The language model's answer was not usable; the rule-based coach answered.",
+    FallbackReason.SAFETY: "A safety rule answered (the message spoke of self-harm); no model was asked.",
 }
 
 

@@ -198,19 +198,46 @@ def mentions_pain(text: str) -> frozenset[str]:
     return frozenset({UNSPECIFIED}) if said_pain else frozenset()
 
 
-# Clear abuse, hate and self-harm phrases (normalized, matched as whole words). Kept short on
-# purpose: fitness talk is full of "kill this workout", "crushing it", "je suis crevé".
+# Clear abuse and hate (normalized, matched as whole words). Kept short on purpose: fitness talk is
+# full of "kill this workout", "crushing it", "je suis crevé".
 _ABUSIVE_PHRASES = (
     *("fuck you", "fuck off", "motherfucker", "cunt", "kill yourself", "kys", "go die", "die in a fire"),
-    *("nigger", "nigga", "faggot", "whore", "slut", "kill myself", "suicide", "suicidal", "self harm"),
+    *("nigger", "nigga", "faggot", "whore", "slut", "bitch", "asshole", "bastard"),
     *("va te faire foutre", "ta gueule", "nique ta mere", "ntm", "encule", "connard", "connasse", "salope"),
-    *("fils de pute", "sale pute", "me suicider", "je veux mourir", "tue toi", "suicider"),
+    *("fils de pute", "sale pute", "tue toi", "salopard", "batard"),
 )
 _ABUSIVE_RE = re.compile(r"(?:^| )(?:" + "|".join(re.escape(p) for p in _ABUSIVE_PHRASES) + r")(?: |$)")
 
+# A person speaking of harming themself is not abusive: they get support, never a refusal.
+_SELF_HARM_PHRASES = (
+    *("kill myself", "suicide", "suicidal", "self harm", "hurt myself", "end my life", "want to die"),
+    *("me suicider", "suicider", "je veux mourir", "me tuer", "mettre fin a mes jours", "me faire du mal"),
+)
+_SELF_HARM_RE = re.compile(r"(?:^| )(?:" + "|".join(re.escape(p) for p in _SELF_HARM_PHRASES) + r")(?: |$)")
+
+SELF_HARM_SUPPORT = {
+    "en": (
+        "I'm really sorry you're feeling this way. I'm a fitness coach and can't help with this the way a "
+        "person can, but you don't have to face it alone: please talk to someone you trust, or call a crisis "
+        "line now — 988 in the US and Canada, 116 123 (Samaritans) in the UK and Ireland, or your local "
+        "emergency number (112 in Europe). If you are in immediate danger, call emergency services."
+    ),
+    "fr": (
+        "Je suis vraiment désolé que vous traversiez cela. Je suis un coach sportif et je ne peux pas vous aider "
+        "comme une personne le ferait, mais vous n'êtes pas seul : parlez-en à quelqu'un de confiance, ou appelez "
+        "dès maintenant le 3114 (numéro national de prévention du suicide, gratuit, 24 h/24) en France, ou le 112. "
+        "En cas de danger immédiat, appelez les secours."
+    ),
+}
+
+
+def mentions_self_harm(text: str) -> bool:
+    """Whether the text speaks of suicide or self-harm (a short EN/FR list): answered with support."""
+    return bool(_SELF_HARM_RE.search(normalize(text or "")))
+
 
 def is_abusive(text: str) -> bool:
-    """Whether the text is clearly abusive, hateful or about self-harm (a short EN/FR list)."""
+    """Whether the text is clearly abusive or hateful (a short EN/FR list); self-harm is not abuse."""
     return bool(_ABUSIVE_RE.search(normalize(text or "")))
 
 

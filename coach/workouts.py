@@ -1127,6 +1127,12 @@ def _model_workout(plan: Plan, candidates: list[Candidate], user: User | None) -
 # ---------------------------------------------------------------- the service
 
 
+def rules_week(plan: Plan) -> tuple[dict[str, Any], float]:
+    """The rules engine's week for a read request (`read_request`), and its confidence: no model
+    call, nothing saved. The chat uses it after its own model has answered or failed."""
+    return rules_workout(plan, _candidates(plan, exercise_pool(plan)))
+
+
 def recommend_workout(request: WorkoutRequest, *, user: User | None = None, language: str = "en") -> dict[str, Any]:
     """A week of training for the request (and the user's profile and history when given), from the
     model when one is configured and answers validly, else from the rules. Always validated; saved

@@ -236,6 +236,26 @@ def test_empty_and_oversized_messages_are_refused(message, words):
     assert Conversation.objects.count() == 0
 
 
+def test_an_abusive_message_is_refused_and_nothing_is_stored():
+    response = _post(_client(), "/chat", {"message": "you are a stupid bitch"})
+
+    assert response.status_code == 400
+    assert "message" in response.json()["errors"]
+    assert Conversation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "number"), [("I want to kill myself", "en", "988"), ("je veux mourir", "fr", "3114")]
+)
+def test_a_message_about_self_harm_gets_support_not_coaching_and_not_the_model(openai_stub, message, language, number):
+    body = _post(_client(), "/chat", {"message": message}).json()
+
+    assert (body["engine"], body["fallback_reason"], body["language"]) == ("rules", "safety", language)
+    assert number in body["reply"]
+    assert body["exercises"] == []
+    assert openai_stub.hits == 0
+
+
 def test_a_chat_answers_in_a_new_session_and_keeps_the_conversation():
     client = _client()
     first = _post(client, "/chat", {"message": "Which exercises for chest with dumbbells?"}).json()

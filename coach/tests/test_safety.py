@@ -19,6 +19,7 @@ from coach.safety import (
     limitation_words,
     medical_notice,
     mentions_pain,
+    mentions_self_harm,
 )
 from exercises.models import Exercise
 
@@ -75,11 +76,16 @@ def test_pain_and_injury_mentions_are_read_in_both_languages(text, areas):
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["fuck you coach", "Va te faire foutre", "I want to kill myself", "je veux mourir", "you stupid cunt"],
+    "text", ["fuck you coach", "Va te faire foutre", "you stupid cunt", "you are a stupid bitch", "espèce de connard"]
 )
-def test_clear_abuse_and_self_harm_are_recognised(text):
+def test_clear_abuse_is_recognised(text):
     assert is_abusive(text)
+
+
+@pytest.mark.parametrize("text", ["I want to kill myself", "je veux mourir", "I've been thinking about suicide"])
+def test_self_harm_is_recognised_and_is_not_abuse(text):
+    assert mentions_self_harm(text)
+    assert not is_abusive(text)
 
 
 @pytest.mark.parametrize(
