@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower, StrIndex
+from langchain_core.language_models import BaseChatModel
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from coach import agent, llm, memory, safety
@@ -118,6 +119,20 @@ def _prepare(*, message: str, user: User | None, session_id: uuid.UUID | str | N
         pain=safety.mentions_pain(message),
         limitations=safety.limitation_areas(user.limitations) if user is not None else frozenset(),
     )
+
+
+def _agent_arguments(turn: _Turn, model: BaseChatModel) -> dict[str, Any]:
+    """What the agent needs for a turn, streamed or not."""
+    return {
+        "model": model,
+        "message": turn.message,
+        "user": turn.user,
+        "language": turn.language,
+        "summary": turn.summary,
+        "recent": turn.recent,
+        "pain_areas": turn.pain_labels,
+        "limitations": turn.limitation_labels,
+    }
 
 
 def _safety_answer(turn: _Turn) -> _Answer | None:
@@ -241,16 +256,7 @@ def chat_turn(
         answer = _rules_answer(turn, fallback(FallbackReason.NOT_CONFIGURED))
     else:
         try:
-            reply = agent.agent_reply(
-                model=model,
-                message=turn.message,
-                user=turn.user,
-                language=turn.language,
-                summary=turn.summary,
-                recent=turn.recent,
-                pain_areas=turn.pain_labels,
-                limitations=turn.limitation_labels,
-            )
+            reply = agent.agent_reply(**_agent_arguments(turn, model))
             answer = _agent_answer(turn, reply)
         except Exception as error:
             answer = _rules_answer(turn, fallback_for(error, what="chat"))
@@ -292,16 +298,7 @@ def _stream(turn: _Turn) -> Iterator[dict[str, Any]]:
         try:
             if turn.notice:
                 yield from _words(f"{turn.notice}\n\n")
-            for piece in agent.agent_stream(
-                model=model,
-                message=turn.message,
-                user=turn.user,
-                language=turn.language,
-                summary=turn.summary,
-                recent=turn.recent,
-                pain_areas=turn.pain_labels,
-                limitations=turn.limitation_labels,
-            ):
+            for piece in agent.agent_stream(**_agent_arguments(turn, model)):
                 if isinstance(piece, agent.AgentReply):
                     answer = _agent_answer(turn, piece)
                 else:

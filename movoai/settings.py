@@ -255,7 +255,7 @@ LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.3)
 LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 4096)
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 30.0)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
-# USD per 1M input/output tokens (check them against the provider's current price list). An
+# USD per 1M input/output tokens (standard rates as OpenAI lists them in 2026; batch is half). An
 # unlisted model costs 0 and logs a warning; a dated name takes its prefix's price.
 LLM_PRICES: dict[str, dict[str, float]] = {
     "gpt-4.1": {"input": 2.00, "output": 8.00},

@@ -25,6 +25,7 @@ from accounts import claim
 from accounts.models import AuthMethod, User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import token_pair_for
+from coach.models import AgentSession, Conversation
 from movoai import cache_keys
 from plans.models import PlanExercise, WorkoutPlan
 from tracking.models import UserPlan, UserWorkoutLog
@@ -136,6 +137,18 @@ def test_claiming_moves_the_plans_logs_and_custom_plans_with_their_ids(frank, gu
     # the logs still belong to the assignment they were logged under
     assignment = UserPlan.objects.get(user=frank, client_id=GUEST_PLAN_CLIENT_ID)
     assert set(assignment.logs.values_list("id", flat=True)) == guest_data["logs"]
+
+
+def test_claiming_moves_the_guests_conversations_with_the_coach(frank, guest, guest_tokens):
+    session = AgentSession.objects.create(user=guest, language="fr")
+    Conversation.objects.create(user=guest, session=session, role="user", message="Quels exercices pour les abdos ?")
+
+    response = client_of(frank).post(CLAIM, {"anonymous_refresh": guest_tokens["refresh"]}, format="json")
+
+    assert response.status_code == 200, response.content
+    conversations = client_of(frank).get("/api/v1/users/me/conversations").json()["results"]
+    assert [c["session_id"] for c in conversations] == [str(session.id)]
+    assert Conversation.objects.get(session=session).user == frank
 
 
 def test_claiming_deletes_the_anonymous_account_and_ends_its_tokens(frank, guest, guest_data, guest_tokens):
@@ -296,6 +309,10 @@ def test_every_relation_to_users_holding_user_data_moves_and_none_of_the_login_m
     labels = [claim.relation_label(relation) for relation in claim.user_data_relations()]
 
     assert {"user_plans.user_id", "user_workout_logs.user_id", "workout_plans.created_by"} <= set(labels)
+    # the coach's records of the user: sessions, messages, recommendations, model calls
+    assert {"agent_sessions.user_id", "conversations.user_id", "recommendations.user_id", "llm_calls.user_id"} <= set(
+        labels
+    )
     tables = {label.split(".")[0] for label in labels}
     assert not tables & {"auth_methods", "verification_codes", "token_blacklist_outstandingtoken"}
 

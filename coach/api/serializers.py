@@ -10,6 +10,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.services import FITNESS_LEVELS
+from coach import safety
 from exercises.taxonomy import DIFFICULTIES, EQUIPMENT, GOALS, MUSCLES
 
 MAX_LIST = 20
@@ -38,6 +39,22 @@ def ignored_fields(serializer: serializers.Serializer[Any], data: Any, prefix: s
     return found
 
 
+ABUSIVE = "This text is abusive; the coach does not answer it."
+
+
+def _not_abusive(value: str) -> str:
+    if safety.is_abusive(value):
+        raise serializers.ValidationError(ABUSIVE)
+    return value
+
+
+class CoachTextField(serializers.CharField):
+    """Free text the coach reads: refused when it is clearly abusive (coach.safety)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return _not_abusive(super().to_internal_value(data))
+
+
 def _choices(vocabulary: dict[str, tuple[str, str]]) -> list[str]:
     return list(vocabulary)
 
@@ -62,12 +79,12 @@ class RecommendWorkoutInput(serializers.Serializer[Any]):
         allow_null=True,
     )
     limitations = serializers.ListField(
-        child=serializers.CharField(max_length=100), max_length=MAX_LIST, required=False, default=list
+        child=CoachTextField(max_length=100), max_length=MAX_LIST, required=False, default=list
     )
     target_muscles = serializers.ListField(
         child=serializers.ChoiceField(choices=_choices(MUSCLES)), max_length=MAX_LIST, required=False, default=list
     )
-    preferences = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    preferences = CoachTextField(max_length=500, required=False, allow_blank=True, default="")
     user_id = UserIdField(required=False, allow_null=True)
 
 
@@ -108,7 +125,7 @@ class SuggestExercisesInput(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=_choices(EQUIPMENT)), max_length=MAX_LIST, required=False, default=list
     )
     # DRF's metaclass moves declared fields off the class, so this does not shadow Serializer.context.
-    context = serializers.CharField(  # type: ignore[assignment]
+    context = CoachTextField(  # type: ignore[assignment]
         max_length=500, required=False, allow_blank=True, default=""
     )
     limit = serializers.IntegerField(min_value=1, max_value=20, required=False, default=10)

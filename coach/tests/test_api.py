@@ -93,6 +93,22 @@ def test_bad_recommendation_input_is_a_problem_naming_the_field(body, field):
     assert any(name.split(".")[0] == field for name in response.json()["errors"])
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/recommend-workout", {"preferences": "fuck you"}, "preferences"),
+        ("/recommend-workout", {"limitations": ["knee", "ta gueule"]}, "limitations"),
+        ("/suggest-exercises", {"target_muscles": ["chest"], "context": "you stupid cunt"}, "context"),
+    ],
+)
+def test_abusive_free_text_is_refused_wherever_the_coach_reads_it(path, body, field):
+    response = _post(_client(), path, body)
+
+    assert response.status_code == 400
+    assert any(name.split(".")[0] == field for name in response.json()["errors"])
+    assert Recommendation.objects.count() == 0
+
+
 def test_a_body_that_is_not_an_object_is_a_problem():
     response = _post(_client(), "/recommend-workout", [1, 2, 3])
 
