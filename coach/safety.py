@@ -324,9 +324,13 @@ CONTRAINDICATIONS: dict[str, Contraindication] = {
         Contraindication(
             BACK,
             (
-                Clause(categories=frozenset({"olympic weightlifting", "strongman"})),
+                # jumps land through the spine
+                Clause(categories=frozenset({"olympic weightlifting", "strongman", "plyometrics"})),
                 Clause(
                     name_words=(
+                        *_JUMPS,
+                        # a bar across the back: lunges and step-ups load the spine like a squat
+                        *("barbell (?:walking |side |rear )?lunge", "barbell step", "barbell side split"),
                         *("deadlift", "good morning", "bent over", "bent-over", "t-bar", "clean", "snatch", "jerk"),
                         *("hyperextension", "back extension", "sit-?up", "russian twist", "swing", "barbell squat"),
                         *("back squat", "front barbell squat", "front squat", "overhead squat", "jefferson"),
@@ -335,8 +339,8 @@ CONTRAINDICATIONS: dict[str, Contraindication] = {
                 ),
                 Clause(muscles=frozenset({"lower back"}), except_categories=_STRETCHING),
             ),
-            "heavy hinges, loaded spinal flexion and barbell squats load the back",
-            "les soulevés de terre, flexions chargées du tronc et squats à la barre sollicitent le dos",
+            "heavy hinges, loaded spinal flexion, a bar across the back and jumps load the back",
+            "les soulevés de terre, flexions chargées du tronc, une barre sur le dos et les sauts sollicitent le dos",
         ),
         Contraindication(
             SHOULDER,
