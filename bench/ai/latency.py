@@ -37,7 +37,8 @@ QUESTIONS = [
 
 def post(base: str, path: str, body: Any) -> tuple[float, int]:
     url = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30, source_address=(next(_ips), 0))
+    host = url.hostname or "127.0.0.1"
+    connection = http.client.HTTPConnection(host, url.port, timeout=30, source_address=(next(_ips), 0))
     payload = json.dumps(body)
     started = time.perf_counter()
     connection.request("POST", path, payload, {"Content-Type": "application/json"})

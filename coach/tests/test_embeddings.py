@@ -203,10 +203,11 @@ def test_an_exercise_document_holds_names_classification_and_the_start_of_the_in
     document = exercise_document(exercise)
 
     assert document.startswith(f"Dumbbell Bench Press ({exercise.exercise_fr}).")
-    assert "Category: Strength." in document
-    assert "Muscles: Chest." in document
-    assert "Equipment: Dumbbell" in document
-    assert f"Difficulty: {exercise.get_difficulty_display()}." in document
+    # labels in both languages: the French vocabulary lifts French queries
+    assert "Category: Strength / Musculation." in document
+    assert "Muscles: Chest / Pectoraux." in document
+    assert "Equipment: Dumbbell / Haltère" in document
+    assert "Difficulty: Beginner / Débutant." in document
     assert exercise.instructions_en[0].split()[0] in document
     assert "  " not in document
     assert len(document) < 500
