@@ -37,7 +37,7 @@ from coach.safety import (
     medical_notice,
     mentions_pain,
 )
-from coach.semantic import semantic_exercise_search
+from coach.semantic import semantic_exercise_search, semantic_plan_search
 from coach.validation import (
     BODY_WEIGHT,
     MAX_TRAINING_DAYS,
@@ -1127,6 +1127,32 @@ def _model_workout(plan: Plan, candidates: list[Candidate], user: User | None) -
 # ---------------------------------------------------------------- the service
 
 
+SIMILAR_PLANS = 3
+
+
+def similar_template_plans(plan: Plan) -> list[dict[str, Any]]:
+    """The template plans closest to the request (semantic search over the plans' embeddings), to
+    follow as a whole programme: [{"plan_id", "name", "goal", "difficulty", "days_per_week", "weeks",
+    "similarity"}]. Plans asking for more days than the request are left out. Without a working
+    embedding model: the featured plans, with no similarity."""
+    equipment = ", ".join(sorted(plan.allowed)) if plan.allowed else "any equipment"
+    text = f"{plan.goal.replace('_', ' ')} plan, {plan.level}, {plan.days} days a week, {equipment}"
+    matches = semantic_plan_search(text=text, limit=SIMILAR_PLANS * 3)
+    similar = [match for match in matches if match.plan.days_per_week <= plan.days][:SIMILAR_PLANS]
+    return [
+        {
+            "plan_id": match.plan.id,
+            "name": match.plan.name_fr if plan.language == "fr" and match.plan.name_fr else match.plan.name_en,
+            "goal": match.plan.goal,
+            "difficulty": match.plan.difficulty,
+            "days_per_week": match.plan.days_per_week,
+            "weeks": match.plan.weeks,
+            "similarity": round(match.similarity, 4) if match.similarity is not None else None,
+        }
+        for match in similar
+    ]
+
+
 def rules_week(plan: Plan) -> tuple[dict[str, Any], float]:
     """The rules engine's week for a read request (`read_request`), and its confidence: no model
     call, nothing saved. The chat uses it after its own model has answered or failed."""
@@ -1162,7 +1188,7 @@ def recommend_workout(request: WorkoutRequest, *, user: User | None = None, lang
         problems = validate_workout(body, plan.request)
         if problems:  # a bug of the rules: say so loudly, the tests forbid it
             logger.error("the rules engine's workout failed validation: %s", "; ".join(problems[:10]))
-    answer = {**envelope, "language": language, **body}
+    answer = {**envelope, "language": language, **body, "similar_plans": similar_template_plans(plan)}
     saved = Recommendation.objects.create(
         user=user,
         recommendation_type=Recommendation.RecommendationType.WORKOUT,

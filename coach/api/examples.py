@@ -58,6 +58,17 @@ _RECOMMENDATION = {
         "mentioned. Stop any exercise that hurts.",
         "Left out for your knee: jumps, lunges and deep knee bends load the knee.",
     ],
+    "similar_plans": [
+        {
+            "plan_id": 1,
+            "name": "Beginner Full-Body Strength",
+            "goal": "strength",
+            "difficulty": "beginner",
+            "days_per_week": 3,
+            "weeks": 8,
+            "similarity": 0.7051,
+        }
+    ],
     "recommendation_id": 41,
     "cached": True,
 }

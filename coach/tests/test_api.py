@@ -67,6 +67,11 @@ def test_a_recommended_week_uses_only_the_library_and_the_given_equipment():
     training_days = [day for day in body["days"] if day["exercises"]]
     assert 1 <= len(training_days) <= 3
     assert Recommendation.objects.filter(recommendation_type="workout", user=None).count() == 1
+    # template plans to follow as a whole programme, nearest first, none with more days than asked
+    similar = body["similar_plans"]
+    assert similar
+    assert all(plan["days_per_week"] <= 3 for plan in similar)
+    assert [plan["similarity"] for plan in similar] == sorted((plan["similarity"] for plan in similar), reverse=True)
 
 
 def test_fields_the_endpoint_does_not_read_are_named_back_not_refused():
