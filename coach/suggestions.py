@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from coach import llm
 from coach.fallback import FallbackReason, InvalidModelOutput, fallback, fallback_for
+from coach.intents import detect_intent
 from coach.models import Recommendation
 from coach.safety import (
     NO_IMPACT,
@@ -125,6 +126,9 @@ def _read(request: SuggestRequest, user: User | None, language: str) -> _Query:
         ]
     ]
     context = " ".join(request.context.split())
+    if difficulty is None and context:
+        # "for beginners", "pour débutant": a level said in the context filters like `difficulty`
+        difficulty = detect_intent(context).difficulty
     areas = limitation_areas([context], free_text=True) | mentions_pain(context)
     within: frozenset[str] | None = None
     if user is not None:

@@ -195,6 +195,16 @@ def test_suggestions_work_the_muscle_with_the_equipment_and_carry_scores_and_rea
         assert item["reason"]
 
 
+@pytest.mark.parametrize("context", ["for beginners, no jumping", "sans saut, pour débutant"])
+def test_a_level_said_in_the_context_filters_like_difficulty(context):
+    response = _post(_client(), "/suggest-exercises", {"target_muscles": ["quadriceps"], "context": context})
+
+    results = response.json()["results"]
+    assert results
+    assert {item["difficulty"] for item in results} == {"beginner"}
+    assert response.json()["filters"]["difficulty"] == "beginner"
+
+
 def test_suggestions_need_something_to_suggest_from():
     response = _post(_client(), "/suggest-exercises", {"limit": 5})
 
