@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -91,6 +91,28 @@ def workouts_for_user(
             duration_seconds=duration,
         )
         for day, exercise_id, sets, reps, weight, duration in rows
+    ]
+    return sorted(entries, key=lambda entry: entry.date)
+
+
+def workouts_from_inline(
+    workouts: Iterable[Mapping[str, Any]], date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> list[WorkoutEntry]:
+    """The entries of workouts given inline (`[{date, exercises: [{exercise_id, sets, reps, weight_kg,
+    duration_seconds}]}]`, as the API validated them) in the period (both ends included, open when
+    None), oldest first."""
+    entries = [
+        WorkoutEntry(
+            date=workout["date"],
+            exercise_id=item.get("exercise_id"),
+            sets=item["sets"],
+            reps=item.get("reps"),
+            weight_kg=float(item["weight_kg"]) if item.get("weight_kg") is not None else None,
+            duration_seconds=item.get("duration_seconds"),
+        )
+        for workout in workouts
+        if (date_from is None or workout["date"] >= date_from) and (date_to is None or workout["date"] <= date_to)
+        for item in workout["exercises"]
     ]
     return sorted(entries, key=lambda entry: entry.date)
 

@@ -31,7 +31,7 @@ from coach.fallback import Fallback, FallbackReason, InvalidModelOutput, fallbac
 from coach.intents import Intent, detect_intent, detect_language
 from coach.models import AgentSession, Conversation
 from exercises.models import Exercise
-from movoai.errors import problem
+from movoai.errors import api_problem
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -318,7 +318,7 @@ def _stream(turn: _Turn) -> Iterator[dict[str, Any]]:
     try:
         count = _store(turn, answer)
     except APIException as error:  # the session ended or expired while the answer was written
-        yield {"event": "error", "data": problem(error.status_code, str(error.detail))}
+        yield {"event": "error", "data": api_problem(error)}
         return
     yield {"event": "done", "data": _result(turn, answer, count)}
     _fold(turn)

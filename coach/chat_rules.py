@@ -260,10 +260,6 @@ def _refs(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(refs.values())
 
 
-def _exercise_name(exercise: Exercise, language: str) -> str:
-    return exercise.exercise_fr if language == "fr" and exercise.exercise_fr else exercise.exercise_en
-
-
 def _areas_text(turn: _Turn, areas: Iterable[str]) -> str:
     return ", ".join(safety.area_label(area, turn.language) for area in sorted(areas))
 
@@ -443,7 +439,7 @@ def _explain_exercise(turn: _Turn) -> RulesReply:
             intent="explain_exercise",
             data={"query": query},
         )
-    name = _exercise_name(exercise, turn.language)
+    name = exercise.name_in(turn.language)
     steps = list(exercise.instructions_fr or []) if turn.fr else []
     english_only = turn.fr and not steps
     if not steps:
@@ -731,7 +727,7 @@ def _plan_session(turn: _Turn, user: User) -> RulesReply | None:
     skipped: list[str] = []
     items: list[dict[str, Any]] = []
     for position, entry in enumerate(entries, 1):
-        name = _exercise_name(entry.exercise, turn.language)
+        name = entry.exercise.name_in(turn.language)
         if turn.avoid_areas and loads_area(entry.exercise, turn.avoid_areas):
             skipped.append(name)
             continue

@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.tokens import TokenAuthentication
 from coach import chat
 from coach.api.serializers import ChatInput
-from movoai.errors import problem
+from movoai.errors import api_problem
 
 logger = logging.getLogger("movoai.coach.ws")
 
@@ -67,7 +67,7 @@ class ChatConsumer(JsonWebsocketConsumer):
     def receive_json(self, content: Any, **kwargs: Any) -> None:
         serializer = ChatInput(data=content if isinstance(content, dict) else {})
         if not serializer.is_valid():
-            self.send_json({"event": "error", "data": _problem(ValidationError(serializer.errors))})
+            self.send_json({"event": "error", "data": api_problem(ValidationError(serializer.errors))})
             return
         data = serializer.validated_data
         try:
@@ -91,7 +91,7 @@ class ChatConsumer(JsonWebsocketConsumer):
                         {"type": "chat.event", "event": event, "sender": self.channel_name},
                     )
         except APIException as error:
-            self.send_json({"event": "error", "data": _problem(error)})
+            self.send_json({"event": "error", "data": api_problem(error)})
 
     def chat_event(self, message: dict[str, Any]) -> None:
         if message.get("sender") != self.channel_name:
@@ -101,12 +101,3 @@ class ChatConsumer(JsonWebsocketConsumer):
         if group not in self.groups_joined:
             async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
             self.groups_joined.add(group)
-
-
-def _problem(error: APIException) -> dict[str, Any]:
-    detail = error.detail
-    if isinstance(detail, dict):
-        errors = {str(name): [str(m) for m in (v if isinstance(v, list) else [v])] for name, v in detail.items()}
-        text = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
-        return problem(error.status_code, text, errors=errors)
-    return problem(error.status_code, str(detail[0] if isinstance(detail, list) and detail else detail))

@@ -188,10 +188,6 @@ def _similarity(match: ExerciseMatch) -> float:
     return round(max(0.0, min(1.0, value)), 4)
 
 
-def _name(exercise: Exercise, language: str) -> str:
-    return (exercise.exercise_fr or exercise.exercise_en) if language == "fr" else exercise.exercise_en
-
-
 def _labels(vocabulary: dict[str, tuple[str, str]], codes: list[str], language: str) -> str:
     texts = [label(vocabulary, code, language) or code for code in codes]
     return ", ".join(text[:1].lower() + text[1:] if text[1:2].islower() else text for text in texts)
@@ -247,7 +243,7 @@ def _result(match: ExerciseMatch, staple: bool, query: _Query, reason: str | Non
     exercise = match.exercise
     return {
         "exercise_id": exercise.id,
-        "name": _name(exercise, query.language),
+        "name": exercise.name_in(query.language),
         "muscles": list(exercise.muscles or []),
         "equipment": list(exercise.equipments or []),
         "difficulty": exercise.difficulty,
@@ -292,7 +288,7 @@ def _model_results(
         "limitations": sorted(query.areas),
     }
     lines = [
-        f"{match.exercise.id} | {_name(match.exercise, query.language)}"
+        f"{match.exercise.id} | {match.exercise.name_in(query.language)}"
         f" | muscles: {', '.join(match.exercise.muscles or [])}"
         f" | equipment: {', '.join(match.exercise.equipments or []) or 'none'} | {match.exercise.difficulty or '-'}"
         f" | similarity {_similarity(match)}"

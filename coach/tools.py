@@ -117,13 +117,6 @@ def _number(value: Decimal | float | int | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _exercise_name(exercise: Exercise, language: str) -> str:
-    """The name in the language, falling back to English (never an empty name)."""
-    if language == "fr" and exercise.exercise_fr:
-        return exercise.exercise_fr
-    return exercise.exercise_en
-
-
 def _codes(values: list[str], vocabulary: dict[str, tuple[str, str]], what: str) -> list[str]:
     """Taxonomy codes for the given codes or labels (English or French, accents and case ignored)."""
     lookup: dict[str, str] = {}
@@ -189,7 +182,7 @@ def _search_exercises(context: ToolContext, args: SearchExercisesArgs) -> ToolRe
     exercises = [
         {
             "id": exercise.id,
-            "name": _exercise_name(exercise, context.language),
+            "name": exercise.name_in(context.language),
             "muscles": list(exercise.muscles),
             "equipment": list(exercise.equipments),
             "difficulty": exercise.difficulty,
@@ -218,7 +211,7 @@ def _get_workout_history(context: ToolContext, args: WorkoutHistoryArgs) -> Tool
             {
                 "date": log.date_performed.isoformat(),
                 "exercise_id": log.exercise_id,
-                "exercise_name": _exercise_name(log.exercise, context.language) if log.exercise else None,
+                "exercise_name": log.exercise.name_in(context.language) if log.exercise else None,
                 "sets": log.sets_completed,
                 "reps": log.reps_completed,
                 "weight_kg": _number(log.weight_kg),

@@ -341,11 +341,6 @@ def _equipment_label(code: str, language: str) -> str:
     return _lower_first(label(EQUIPMENT, code, language) or code)
 
 
-def exercise_name(exercise: Exercise, language: str) -> str:
-    """The name in the language, falling back to English."""
-    return (exercise.exercise_fr or exercise.exercise_en) if language == "fr" else exercise.exercise_en
-
-
 # ---------------------------------------------------------------- prescription
 
 
@@ -778,7 +773,7 @@ def _item(pick: Pick, plan: Plan) -> dict[str, Any]:
     dose = pick.prescription
     return {
         "exercise_id": pick.candidate.id,
-        "name": exercise_name(pick.candidate.exercise, plan.language),
+        "name": pick.candidate.exercise.name_in(plan.language),
         "sets": dose.sets,
         "reps": dose.reps,
         "duration_seconds": dose.duration_seconds,
@@ -1033,7 +1028,7 @@ def _prompt(plan: Plan, candidates: list[Candidate], user: User | None) -> list[
             for exercise_id, last in list(plan.history.last_logs.items())[:20]
         }
     lines = [
-        f"{c.id} | {exercise_name(c.exercise, plan.language)} | muscles: {', '.join(c.muscles) or '-'} | "
+        f"{c.id} | {c.exercise.name_in(plan.language)} | muscles: {', '.join(c.muscles) or '-'} | "
         f"equipment: {', '.join(c.exercise.equipments or []) or 'none'} | {c.exercise.category} | "
         f"{c.exercise.mechanic or '-'} | {c.exercise.difficulty or '-'}"
         for c in candidates
@@ -1075,7 +1070,7 @@ def _from_model(answer: WorkoutWeek, plan: Plan, candidates: list[Candidate]) ->
             items.append(
                 {
                     "exercise_id": candidate.id,
-                    "name": exercise_name(candidate.exercise, plan.language),
+                    "name": candidate.exercise.name_in(plan.language),
                     "sets": planned.sets,
                     "reps": reps,
                     "duration_seconds": planned.duration_seconds,

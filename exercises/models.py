@@ -59,3 +59,7 @@ class Exercise(models.Model):
 
     def __str__(self) -> str:
         return self.exercise_en
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` ("en" or "fr"), falling back to English: never empty."""
+        return self.exercise_fr if language == "fr" and self.exercise_fr else self.exercise_en

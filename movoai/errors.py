@@ -114,6 +114,15 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     return "Invalid input. " + "; ".join(parts)
 
 
+def api_problem(exc: exceptions.APIException) -> dict[str, Any]:
+    """The problem body of a DRF exception: field errors flattened and named in the detail (used by
+    the exception handler and by the WebSocket consumer, which has no DRF response)."""
+    if isinstance(exc, exceptions.ValidationError) or isinstance(exc.detail, dict | list):
+        errors = _field_errors(exc.detail)
+        return problem(exc.status_code, _validation_detail(errors), errors=errors)
+    return problem(exc.status_code, str(exc.detail))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's exception handler, answering every exception with a problem."""
     if isinstance(exc, Http404):
@@ -143,18 +152,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
 
     headers: dict[str, str] = {}
-    errors: dict[str, list[str]] | None = None
-    if isinstance(exc, exceptions.ValidationError) or isinstance(exc.detail, dict | list):
-        errors = _field_errors(exc.detail)
-        detail = _validation_detail(errors)
-    else:
-        detail = str(exc.detail)
     wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
     if wait is not None:
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    body = problem(exc.status_code, detail, errors=errors)
+    body = api_problem(exc)
     if isinstance(exc, exceptions.MethodNotAllowed):
         view = context.get("view")
         if view is not None:

@@ -68,8 +68,8 @@ def _token_user(request: Request) -> User | None:
 def _validated(
     serializer_class: type[serializers.Serializer[Any]], request: Request
 ) -> tuple[dict[str, Any], list[str]]:
-    data = request.data if isinstance(request.data, dict) else {}
-    if not isinstance(request.data, dict):
+    data = request.data
+    if not isinstance(data, dict):
         raise serializers.ValidationError({"body": ["Expected a JSON object."]})
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -132,16 +132,8 @@ class RecommendWorkoutView(AIView):
         data, ignored = _validated(inputs.RecommendWorkoutInput, request)
         user = ai_user(request, data.pop("user_id", None))
         language = request_language(request)
-        workout_request = workouts.WorkoutRequest(
-            goals=data["goals"],
-            available_equipment=data["available_equipment"],
-            minutes_per_session=data["minutes_per_session"],
-            days_per_week=data["days_per_week"],
-            fitness_level=data.get("fitness_level"),
-            limitations=data["limitations"],
-            preferences=data["preferences"],
-            target_muscles=data["target_muscles"],
-        )
+        # the input's fields are the request's fields
+        workout_request = workouts.WorkoutRequest(**data)
         answer = _answer(
             endpoint="recommend-workout",
             purpose="recommend",
@@ -175,20 +167,7 @@ class AnalyzeProgressView(AIView):
                 {"workouts": ["Give `workouts` inline, or a `user_id` (or an access token) to analyse their logs."]}
             )
         if inline is not None:
-            entries = [
-                analysis.WorkoutEntry(
-                    date=workout["date"],
-                    exercise_id=item.get("exercise_id"),
-                    sets=item["sets"],
-                    reps=item.get("reps"),
-                    weight_kg=float(item["weight_kg"]) if item.get("weight_kg") is not None else None,
-                    duration_seconds=item.get("duration_seconds"),
-                )
-                for workout in inline
-                for item in workout["exercises"]
-                if (date_from is None or workout["date"] >= date_from)
-                and (date_to is None or workout["date"] <= date_to)
-            ]
+            entries = analysis.workouts_from_inline(inline, date_from, date_to)
         else:
             assert user is not None
             entries = analysis.workouts_for_user(user, date_from, date_to)
@@ -221,13 +200,7 @@ class SuggestExercisesView(AIView):
         data, ignored = _validated(inputs.SuggestExercisesInput, request)
         user = ai_user(request, data.pop("user_id", None))
         language = request_language(request)
-        suggest_request = suggestions.SuggestRequest(
-            target_muscles=data["target_muscles"],
-            difficulty=data.get("difficulty"),
-            equipment=data["equipment"],
-            context=data["context"],
-            limit=data["limit"],
-        )
+        suggest_request = suggestions.SuggestRequest(**data)
         answer = _answer(
             endpoint="suggest-exercises",
             purpose="suggest",

@@ -134,9 +134,7 @@ def workout_log_item(log: UserWorkoutLog, lang: str = "en") -> dict[str, Any]:
         "user_plan_id": log.user_plan_id,
         "plan_exercise_id": log.plan_exercise_id,
         "exercise_id": log.exercise_id,
-        "exercise_name": (exercise.exercise_fr if lang == "fr" and exercise.exercise_fr else exercise.exercise_en)
-        if exercise
-        else None,
+        "exercise_name": exercise.name_in(lang) if exercise else None,
         "date_performed": log.date_performed.isoformat(),
         "sets_completed": log.sets_completed,
         "reps_completed": log.reps_completed,
