@@ -64,13 +64,16 @@ def model_name_for(purpose: str) -> str:
     return model
 
 
-def chat_model(purpose: str = "chat", *, max_tokens: int | None = None) -> BaseChatModel | None:
+def chat_model(
+    purpose: str = "chat", *, max_tokens: int | None = None, model: str | None = None
+) -> BaseChatModel | None:
     """The chat model for `purpose`, or None when no model is configured (use the rules engine).
 
     `max_tokens` is capped at LLM_MAX_TOKENS whatever the caller asks. Timeouts and retries come from
     settings; the OpenAI client retries errors and timeouts itself, so one call is one `LLMCall` row.
     A failed call raises langchain_core.exceptions.ModelError subclasses (ModelAPIError,
     ModelTimeoutError, ModelRateLimitError, ...), which callers catch to fall back to the rules.
+    `model` names the model instead of the purpose's (an agent's own setting or A/B variant).
     """
     if not llm_configured():
         return None
@@ -79,7 +82,7 @@ def chat_model(purpose: str = "chat", *, max_tokens: int | None = None) -> BaseC
     cap = int(_setting("LLM_MAX_TOKENS", DEFAULT_MAX_TOKENS))
     tokens = cap if max_tokens is None else max(1, min(max_tokens, cap))
     return ChatOpenAI(
-        model=model_name_for(purpose),
+        model=model or model_name_for(purpose),
         api_key=SecretStr(api_key),
         base_url=base_url,
         temperature=float(_setting("LLM_TEMPERATURE", DEFAULT_TEMPERATURE)),
@@ -126,9 +129,13 @@ class LLMUsageRecorder(BaseCallbackHandler):
 
     A failure to record is logged and never breaks the answer (BaseCallbackHandler.raise_error)."""
 
-    def __init__(self, *, purpose: str, user: User | None = None) -> None:
+    def __init__(
+        self, *, purpose: str, user: User | None = None, execution_id: UUID | None = None, agent: str = ""
+    ) -> None:
         self.purpose = purpose
         self.user = user
+        self.execution_id = execution_id
+        self.agent = agent
         self._runs: dict[UUID, _Run] = {}
 
     def on_chat_model_start(
@@ -181,7 +188,14 @@ class LLMUsageRecorder(BaseCallbackHandler):
 
     def _record(self, run: _Run | None, **fields: Any) -> None:
         duration_ms = round((time.monotonic() - run.started) * 1000) if run else 0
-        LLMCall.objects.create(user=self.user, purpose=self.purpose, duration_ms=duration_ms, **fields)
+        LLMCall.objects.create(
+            user=self.user,
+            purpose=self.purpose,
+            execution_id=self.execution_id,
+            agent=self.agent,
+            duration_ms=duration_ms,
+            **fields,
+        )
 
 
 def _usage(response: LLMResult) -> tuple[int, int, str]:
@@ -207,9 +221,13 @@ def _usage(response: LLMResult) -> tuple[int, int, str]:
     return input_tokens, output_tokens, model
 
 
-def recorded_config(*, purpose: str, user: User | None = None) -> RunnableConfig:
-    """A run config that records every model call made in the run (an invoke, a stream, an agent)."""
-    return {"callbacks": [LLMUsageRecorder(purpose=purpose, user=user)], "metadata": {"purpose": purpose}}
+def recorded_config(
+    *, purpose: str, user: User | None = None, execution_id: UUID | None = None, agent: str = ""
+) -> RunnableConfig:
+    """A run config that records every model call made in the run (an invoke, a stream, an agent),
+    against an agent execution when given."""
+    recorder = LLMUsageRecorder(purpose=purpose, user=user, execution_id=execution_id, agent=agent)
+    return {"callbacks": [recorder], "metadata": {"purpose": purpose}}
 
 
 _Output = TypeVar("_Output")

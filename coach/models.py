@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -23,6 +24,15 @@ class LLMCall(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
     succeeded = models.BooleanField(default=True)
     error = models.CharField(max_length=255, blank=True, default="")
+    execution = models.ForeignKey(
+        "AgentExecution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="llm_calls",
+        help_text="the agent execution the call was made for, if any",
+    )
+    agent = models.CharField(max_length=32, blank=True, default="", help_text="the agent that made the call, if any")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -132,3 +142,137 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation_type} ({self.engine}) {self.created_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- the multi-agent planner (issue #6)
+
+
+class AgentExecution(models.Model):
+    """One run of an agent workflow (or of a single agent) for a user: what was asked, where it is,
+    what came out, and how (each agent's engine, reasoning and variant, the path through the graph)."""
+
+    class Kind(models.TextChoices):
+        PLAN_GENERATION = "plan_generation", "Plan generation"
+        ADAPTIVE_WORKOUT = "adaptive_workout", "Adaptive workout"
+        PLAN_OPTIMIZATION = "plan_optimization", "Plan optimisation"
+        INJURY_RISK = "injury_risk", "Injury risk check"
+        NUTRITION = "nutrition", "Nutrition guidance"
+        MOTIVATION = "motivation", "Motivation boost"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused for review"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_executions")
+    kind = models.CharField("type", max_length=32, choices=Kind.choices)
+    input = models.JSONField(default=dict, help_text="the request as validated")
+    input_hash = models.CharField(max_length=64, help_text="SHA-256 of kind and input: identical requests")
+    output = models.JSONField(null=True, blank=True, help_text="the result, once succeeded")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0..100")
+    current_step = models.CharField(max_length=64, blank=True, default="")
+    path = models.JSONField(default=list, blank=True, help_text="the nodes of the graph run, in order")
+    agent_runs = models.JSONField(
+        default=list, blank=True, help_text="one record per agent run: engine, variant, reasoning, output"
+    )
+    engine = models.CharField(max_length=8, blank=True, default="", help_text="llm, rules or mixed")
+    fallback_used = models.BooleanField(default=False)
+    variants = models.JSONField(default=dict, blank=True, help_text="agent -> variant (A/B) of this run")
+    error = models.TextField(blank=True, default="")
+    plan = models.ForeignKey(
+        "plans.WorkoutPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="agent_executions"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="how many times a worker took it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    execution_time_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "agent_executions"
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="agent_exec_user_created"),
+            models.Index(fields=["user", "status"], name="agent_exec_user_status"),
+            models.Index(fields=["user", "input_hash", "-created_at"], name="agent_exec_user_hash"),
+            models.Index(fields=["kind", "created_at"], name="agent_exec_kind_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"
+
+
+class AgentExecutionEvent(models.Model):
+    """A progress event of an execution, numbered from 1: what clients polling, reading Server-Sent
+    Events or a WebSocket see, kept so that a late subscriber can replay them."""
+
+    id = models.BigAutoField(primary_key=True)
+    execution = models.ForeignKey(AgentExecution, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    event = models.CharField(max_length=32, help_text="queued, started, step, paused, resumed, succeeded, failed")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "agent_execution_events"
+        ordering = ("execution", "seq")
+        constraints = [models.UniqueConstraint(fields=["execution", "seq"], name="agent_execution_events_seq_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.execution_id} #{self.seq} {self.event}"
+
+
+class PlanGenerationLog(models.Model):
+    """How an AI-made plan came about: the parameters, each agent's reasoning, the validation
+    rounds. One per execution, so a redelivered run cannot save a second plan."""
+
+    id = models.BigAutoField(primary_key=True)
+    plan = models.OneToOneField("plans.WorkoutPlan", on_delete=models.CASCADE, related_name="generation_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_generation_logs")
+    execution = models.OneToOneField(
+        AgentExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="generation_log"
+    )
+    parameters = models.JSONField(default=dict)
+    reasoning = models.JSONField(default=list, help_text="the agents' records, in the order they ran")
+    validation = models.JSONField(default=list, help_text="one entry per validation round: ok and problems")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "plan_generation_logs"
+
+    def __str__(self) -> str:
+        return f"generation of plan {self.plan_id}"
+
+
+class AgentFeedback(models.Model):
+    """A user's verdict on an agent's work (positive or negative), optionally on an execution and
+    naming exercises they reject: the next plan generation for them avoids those."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_feedback")
+    execution = models.ForeignKey(
+        AgentExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    agent_type = models.CharField(max_length=32)
+    positive = models.BooleanField()
+    text = models.TextField(blank=True, default="")
+    rejected_exercise_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    variant = models.CharField(max_length=8, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "agent_feedback"
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="agent_feedback_user_created"),
+            models.Index(fields=["agent_type", "created_at"], name="agent_feedback_agent_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.positive else '-'} {self.agent_type}"

@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from movoai import embedded
-from movoai.env import env_bool, env_float, env_int, env_list, env_str
+from movoai.env import env_bool, env_float, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -276,6 +276,46 @@ AI_CACHE_SECONDS = env_int("AI_CACHE_SECONDS", 3600)
 COACH_SESSION_TTL_HOURS = env_int("COACH_SESSION_TTL_HOURS", 24)
 # Longest chat message accepted, in characters.
 COACH_MAX_MESSAGE_CHARS = env_int("COACH_MAX_MESSAGE_CHARS", 4000)
+
+# ---- The multi-agent planner (coach/agents, coach/workflows; run by Celery) -----------------------
+# Each agent's model; unset agents use LLM_MODEL, or LLM_MODEL_CHEAP for the light ones (progress
+# analyst, nutrition advisor, motivation coach). JSON: {"workout_planner": "gpt-4.1"}.
+AGENT_MODELS: dict[str, str] = env_json("AGENT_MODELS", {})
+# A/B variants per agent: {"workout_planner": {"share": 0.5, "model": "gpt-4.1", "prompt": "..."}}.
+# A user is in variant B of an agent when a hash of (agent, user id) falls under `share`; B uses the
+# given model and/or system prompt. Each execution records its variants; feedback stats split by them.
+AGENT_VARIANTS: dict[str, dict[str, Any]] = env_json("AGENT_VARIANTS", {})
+# Attempts at a model call inside a workflow node (with exponential backoff from the initial
+# interval) before the node falls back to the agent's rules.
+AGENT_MODEL_ATTEMPTS = env_int("AGENT_MODEL_ATTEMPTS", 2)
+AGENT_RETRY_INITIAL_SECONDS = env_float("AGENT_RETRY_INITIAL_SECONDS", 0.5)
+# A workflow that runs longer than this fails (timed out); Celery's hard limit is a little longer.
+AGENT_WORKFLOW_TIMEOUT_SECONDS = env_int("AGENT_WORKFLOW_TIMEOUT_SECONDS", 120)
+# Executions per user per UTC day, and queued or running at once per user.
+AGENT_EXECUTIONS_PER_DAY = env_int("AGENT_EXECUTIONS_PER_DAY", 50)
+AGENT_MAX_CONCURRENT_PER_USER = env_int("AGENT_MAX_CONCURRENT_PER_USER", 2)
+# The same request from the same user within this many seconds returns the earlier execution.
+AGENT_DEDUPE_SECONDS = env_int("AGENT_DEDUPE_SECONDS", 60)
+# Times the planner may revise a plan that the validator or the injury review rejected.
+AGENT_MAX_REVISIONS = env_int("AGENT_MAX_REVISIONS", 3)
+# Largest rise of weekly volume (total sets) from one week to the next, except after a deload.
+AGENT_PROGRESSION_STEP = env_float("AGENT_PROGRESSION_STEP", 0.10)
+# How far back a user's negative feedback adjusts their next plan.
+AGENT_FEEDBACK_DAYS = env_int("AGENT_FEEDBACK_DAYS", 90)
+
+# Celery: late acknowledgement (a task is acked when it ends, so a worker lost mid-run gets it
+# redelivered; the workflow resumes from its checkpoint), one task reserved at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# An unacknowledged task goes back to the queue after this long (longer than any run).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(600, AGENT_WORKFLOW_TIMEOUT_SECONDS * 5)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---- AI coach: embeddings for semantic search (coach/embeddings.py) -----------------------------
 # local: all-MiniLM-L6-v2 int8 ONNX on the CPU, no network. openai: EMBEDDING_OPENAI_MODEL asked for

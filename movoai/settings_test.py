@@ -44,3 +44,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [TEST_REDIS_URL], "prefix": "movoai-test:channels"},
     }
 }
+# Celery's broker in the test Redis database too (kombu spells a Unix socket "redis+socket://").
+CELERY_BROKER_URL = TEST_REDIS_URL.replace("unix://", "redis+socket://", 1)
+# Short waits between a failed model call and its retry: the tests fail models on purpose.
+AGENT_RETRY_INITIAL_SECONDS = 0.01
