@@ -100,7 +100,7 @@ def history_messages(recent: Sequence[Conversation], message: str) -> list[BaseM
     return history
 
 
-class _CallerConnection:
+class CallerConnection:
     """Lets the threads LangGraph runs the agent in use the caller's database connection.
 
     LangGraph runs tool calls in a thread pool made for each round of tools, and a streamed run's
@@ -149,7 +149,7 @@ class _CallerConnection:
             config["callbacks"] = [_BorrowingHandler(handler, self) for handler in callbacks]
         return config
 
-    def __enter__(self) -> _CallerConnection:
+    def __enter__(self) -> CallerConnection:
         self.connection.inc_thread_sharing()
         return self
 
@@ -160,7 +160,7 @@ class _CallerConnection:
 class _BorrowingHandler(BaseCallbackHandler):
     """A model-call callback handler whose events run on the caller's connection."""
 
-    def __init__(self, handler: BaseCallbackHandler, caller: _CallerConnection) -> None:
+    def __init__(self, handler: BaseCallbackHandler, caller: CallerConnection) -> None:
         self.handler = handler
         self.caller = caller
 
@@ -189,7 +189,7 @@ def _agent(
     summary: str,
     pain_areas: Sequence[str],
     limitations: Sequence[str],
-    caller: _CallerConnection,
+    caller: CallerConnection,
 ) -> Any:
     return create_agent(
         model,
@@ -199,7 +199,7 @@ def _agent(
     )
 
 
-def _config(user: User | None, caller: _CallerConnection) -> RunnableConfig:
+def _config(user: User | None, caller: CallerConnection) -> RunnableConfig:
     config = llm.recorded_config(purpose="chat", user=user)
     config["recursion_limit"] = RECURSION_LIMIT
     return caller.config(config)
@@ -218,7 +218,7 @@ def agent_reply(
 ) -> AgentReply:
     """The agent's answer to `message` with the conversation's memory. Raises on any model failure,
     and InvalidModelOutput when the run ends without a text answer."""
-    with _CallerConnection() as caller:
+    with CallerConnection() as caller:
         agent = _agent(
             model,
             user=user,
@@ -248,7 +248,7 @@ def agent_stream(
     Only the model's text is streamed (tool calls and tool results are not). Raises like agent_reply,
     possibly after some pieces were yielded."""
     messages: list[BaseMessage] | None = None
-    with _CallerConnection() as caller:
+    with CallerConnection() as caller:
         agent = _agent(
             model,
             user=user,

@@ -28,6 +28,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from coach import llm
+from coach.agent import CallerConnection
 from coach.fallback import Fallback, FallbackReason, InvalidModelOutput, fallback, fallback_for
 
 if TYPE_CHECKING:
@@ -216,10 +217,16 @@ class Agent(Generic[InT, OutT]):
         messages = [("system", self.system_prompt(variant)), ("human", self.user_message(data, ctx))]
         tools = list(self.tools(data, ctx))
         if tools:
-            graph = create_agent(
-                model, tools, system_prompt=self.system_prompt(variant), response_format=self.output_model
-            )
-            state = graph.invoke({"messages": [("human", self.user_message(data, ctx))]}, config=config)
+            # create_agent runs tools in worker threads: they borrow this thread's DB connection
+            with CallerConnection() as caller:
+                graph = create_agent(
+                    model,
+                    [caller.tool(tool) for tool in tools],
+                    system_prompt=self.system_prompt(variant),
+                    response_format=self.output_model,
+                )
+                human = self.user_message(data, ctx)
+                state = graph.invoke({"messages": [("human", human)]}, config=caller.config(config))
             answer = state.get("structured_response")
         else:
             answer = model.with_structured_output(self.output_model).invoke(messages, config=config)
