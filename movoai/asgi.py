@@ -1,5 +1,6 @@
-"""ASGI entry point, for WebSockets (`/ws/chat`) and Server-Sent Events only: `make run` starts it
-with uvicorn on ASGI_PORT (8001) beside the WSGI server. The REST API is served over WSGI (gunicorn):
+"""ASGI entry point, for WebSockets (`/ws/chat`, `/ws/executions/<id>`) and Server-Sent Events
+(the chat's stream, `/api/v1/ai/agents/executions/<id>/events`) only: `make run` starts it with
+uvicorn on ASGI_PORT (8001) beside the WSGI server. The REST API is served over WSGI (gunicorn):
 Django's sync views behind ASGI ran about ten times slower here. Plain HTTP requests that reach this
 process are still answered (by the same Django app), so a proxy may send SSE requests here."""
 
@@ -16,10 +17,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from coach.consumers import ChatConsumer  # noqa: E402
+from coach.consumers import ChatConsumer, ExecutionConsumer  # noqa: E402
 
 # channels routes consumers with django.urls.path; its stubs type path() for views only
-websocket_urlpatterns = [path("ws/chat", ChatConsumer.as_asgi())]  # type: ignore[arg-type]
+websocket_urlpatterns = [
+    path("ws/chat", ChatConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/executions/<uuid:execution_id>", ExecutionConsumer.as_asgi()),  # type: ignore[arg-type]
+]
 
 application = ProtocolTypeRouter(
     {
