@@ -4,8 +4,8 @@ table below expects.
 
 The owner and the other user both have a login method (claimed accounts: without a token their data
 needs their token). Path parameters are the owner's real objects: their id, an assigned plan, a
-workout log, a login method. A route the resolver serves but the table does not list fails the suite:
-adding a user route means deciding, here, who may call it.
+workout log, a login method, an agent execution. A route the resolver serves but the table does not
+list fails the suite: adding a user route means deciding, here, who may call it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from accounts.identity import Identity, identity_link
 from accounts.models import AuthMethod, User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import token_pair_for
+from coach.models import AgentExecution
 from plans.models import PlanExercise, WorkoutPlan
 from tracking.models import UserPlan, UserWorkoutLog
 from tracking.tests.factories import UserPlanFactory, WorkoutLogFactory
@@ -33,8 +34,9 @@ from tracking.tests.factories import UserPlanFactory, WorkoutLogFactory
 METHODS = ("get", "post", "put", "patch", "delete")
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 # Routes that take a user id or act on a user: the users routes (the user's own, and by id), the
-# login methods of the current user, and any route with a user_id in it wherever it is mounted.
-USER_ROUTE = re.compile(r"^/api/v1/(users(/|$)|auth/methods(/|$))|\{user_id\}")
+# login methods of the current user, the multi-agent planner's executions and the agents' feedback
+# (the token's user's), and any route with a user_id in it wherever it is mounted.
+USER_ROUTE = re.compile(r"^/api/v1/(users(/|$)|auth/methods(/|$)|ai/agents/|ai/feedback(/|$))|\{user_id\}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Cast:
     owner_second_method: AuthMethod
     template: WorkoutPlan
     plan_exercise: PlanExercise
+    owner_execution: AgentExecution
 
 
 Body = Callable[[Cast], dict[str, Any]] | None
@@ -105,9 +108,27 @@ def _no_body(cast: Cast) -> dict[str, Any]:
     return {}
 
 
+def _planned(cast: Cast) -> dict[str, Any]:
+    return {"exercises": [{"exercise_id": cast.plan_exercise.exercise_id, "sets": 3, "reps": 10}]}
+
+
+def _nutrition(cast: Cast) -> dict[str, Any]:
+    return {"age": 30, "sex": "female", "weight_kg": 60, "height_cm": 165, "activity_level": "moderate"}
+
+
+def _approve(cast: Cast) -> dict[str, Any]:
+    return {"approve": True}
+
+
+def _feedback(cast: Cast) -> dict[str, Any]:
+    return {"agent_type": "workout_planner", "rating": "positive", "execution_id": str(cast.owner_execution.id)}
+
+
 LEGACY = "/api/v1/users/{user_id}"
 ME = "/api/v1/users/me"
 METHODS_ROUTE = "/api/v1/auth/methods"
+AGENTS = "/api/v1/ai/agents"
+EXECUTION = f"{AGENTS}/executions/{{execution_id}}"
 
 # (METHOD, route as the OpenAPI schema writes it) -> statuses as the owner, another user, no token.
 # Under /users/me another user's token acts on their own account: 2xx on the collections, 404 on the
@@ -159,6 +180,22 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", METHODS_ROUTE): Expect("2xx", "2xx", 401),
     ("DELETE", f"{METHODS_ROUTE}/{{method_id}}"): Expect("2xx", 404, 401),
     ("POST", f"{METHODS_ROUTE}/{{method_id}}/set-primary"): Expect("2xx", 404, 401, _no_body),
+    # the multi-agent planner: each user starts and reads their own executions (both users follow
+    # a plan, so both may optimise it); the owner's execution has succeeded, so resuming it is a
+    # 409 for them (they reach it) and a 404 for another user (they do not)
+    ("POST", f"{AGENTS}/generate-plan"): Expect(202, 202, 401, _no_body),
+    ("POST", f"{AGENTS}/optimize-current-plan"): Expect(202, 202, 401, _no_body),
+    ("POST", f"{AGENTS}/adaptive-workout"): Expect(202, 202, 401, _no_body),
+    ("POST", f"{AGENTS}/check-injury-risk"): Expect(200, 200, 401, _planned),
+    ("POST", f"{AGENTS}/nutrition-guidance"): Expect(200, 200, 401, _nutrition),
+    ("POST", f"{AGENTS}/motivation-boost"): Expect(200, 200, 401, _no_body),
+    ("GET", f"{AGENTS}/executions"): Expect(200, 200, 401),
+    ("GET", EXECUTION): Expect(200, 404, 401),
+    ("POST", f"{EXECUTION}/resume"): Expect(409, 404, 401, _approve),
+    ("GET", f"{EXECUTION}/events"): Expect("2xx", 404, 401),
+    # feedback on the owner's execution: another user may not judge it; the statistics are staff's
+    ("POST", "/api/v1/ai/feedback"): Expect(201, 404, 401, _feedback),
+    ("GET", "/api/v1/ai/feedback/stats"): Expect(403, 403, 401),
 }
 # Routes of other engineers' work that may not be served yet: listed above, not required to exist.
 OPTIONAL_PREFIXES = (METHODS_ROUTE,)
@@ -232,7 +269,11 @@ def cast(db: None) -> Cast:
     owner_plan: UserPlan = UserPlanFactory.create(user=owner, plan=template)
     UserPlanFactory.create(user=other, plan=template)  # so that the other user's own logs are valid
     owner_log: UserWorkoutLog = WorkoutLogFactory.create(user_plan=owner_plan, plan_exercise=plan_exercise)
-    return Cast(owner, other, owner_plan, owner_log, second, template, plan_exercise)
+    # a finished execution without events: its event stream answers at once (204)
+    owner_execution = AgentExecution.objects.create(
+        user=owner, kind=AgentExecution.Kind.MOTIVATION, input={}, input_hash="matrix", status="succeeded"
+    )
+    return Cast(owner, other, owner_plan, owner_log, second, template, plan_exercise, owner_execution)
 
 
 def _path(route: str, cast: Cast) -> str:
@@ -241,6 +282,7 @@ def _path(route: str, cast: Cast) -> str:
         "user_plan_id": cast.owner_plan.id,
         "log_id": cast.owner_log.id,
         "method_id": cast.owner_second_method.id,
+        "execution_id": cast.owner_execution.id,
     }
 
     def fill(match: re.Match[str]) -> str:

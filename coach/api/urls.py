@@ -1,9 +1,9 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from accounts.access import legacy_id_view
 from coach.api import views
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("ai/recommend-workout", views.RecommendWorkoutView.as_view(), name="ai-recommend-workout"),
     path("ai/analyze-progress", views.AnalyzeProgressView.as_view(), name="ai-analyze-progress"),
     path("ai/suggest-exercises", views.SuggestExercisesView.as_view(), name="ai-suggest-exercises"),
@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern] = [
         legacy_id_view(views.UserConversationsView, me_path="/api/v1/users/me/conversations").as_view(),
         name="user-conversations",
     ),
+    path("", include("coach.api.agents.urls")),
 ]
