@@ -190,6 +190,7 @@ def _continue(
             command = None  # a run that stopped half-way continues from its last checkpoint
         elif snapshot.values:
             _finish(execution.id, snapshot.values)  # the graph ended before its end was recorded
+            _forget_finished(execution.id, saver)
             return
     user = execution.user
     with CallerConnection() as caller:
@@ -202,6 +203,18 @@ def _continue(
             progress=WORKFLOWS[execution.kind].progress,
         )
         _drive(graph, command, config, context)
+    _forget_finished(execution.id, saver)
+
+
+def _forget_finished(execution_id: uuid.UUID, saver: BaseCheckpointSaver[Any] | None) -> None:
+    """Delete a finished run's checkpoints: its end is recorded on the execution (output, agents,
+    path), a finished execution is never run again, and the tables would grow with every run. A
+    paused run keeps them (it resumes from them)."""
+    if saver is None:
+        return
+    status = AgentExecution.objects.filter(id=execution_id).values_list("status", flat=True).first()
+    if status in AgentExecution.FINISHED_STATUSES:
+        saver.delete_thread(str(execution_id))
 
 
 def _drive(

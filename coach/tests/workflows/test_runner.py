@@ -163,6 +163,9 @@ def test_a_crashed_run_continues_from_its_last_checkpoint(alice, monkeypatch):
     ]
     assert PlanGenerationLog.objects.filter(execution=execution).count() == 1
     assert WorkoutPlan.objects.filter(created_by=alice).count() == 1
+    # once the end is recorded the checkpoints are deleted: the tables do not grow with every run
+    with checkpointer() as saver:
+        assert saver.get_tuple({"configurable": {"thread_id": str(execution.id)}}) is None
 
 
 def test_a_crash_after_the_plan_was_saved_does_not_save_a_second_one(alice, monkeypatch):
