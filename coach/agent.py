@@ -112,7 +112,7 @@ class CallerConnection:
     def __init__(self) -> None:
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.owner = threading.get_ident()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # a borrowing thread may borrow again (a tool inside a node)
 
     @contextmanager
     def borrowed(self) -> Iterator[None]:

@@ -20,7 +20,6 @@ connection there, one thread at a time, as coach.agent does for the chat agent's
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import openai
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
 from langchain_core.exceptions import ModelError
 from langgraph.errors import NodeError
 from langgraph.graph import StateGraph
@@ -67,40 +65,6 @@ class NodeFailed(Exception):
 
 
 # ---------------------------------------------------------------- the caller's connection
-
-
-class CallerConnection:
-    """Lets the worker threads LangGraph runs some nodes in use the caller's database connection
-    (the idea of coach.agent._CallerConnection). The caller waits while a step runs, so one thread
-    at a time borrows its connection; in the caller's own thread nothing changes."""
-
-    def __init__(self) -> None:
-        self.connection = connections[DEFAULT_DB_ALIAS]
-        self.owner = threading.get_ident()
-        self.lock = threading.RLock()
-
-    @contextmanager
-    def borrowed(self) -> Iterator[None]:
-        if threading.get_ident() == self.owner:
-            yield
-            return
-        with self.lock:
-            own = next((c for c in connections.all(initialized_only=True) if c.alias == DEFAULT_DB_ALIAS), None)
-            connections[DEFAULT_DB_ALIAS] = self.connection
-            try:
-                yield
-            finally:
-                if own is None:
-                    del connections[DEFAULT_DB_ALIAS]
-                else:
-                    connections[DEFAULT_DB_ALIAS] = own
-
-    def __enter__(self) -> CallerConnection:
-        self.connection.inc_thread_sharing()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.connection.dec_thread_sharing()
 
 
 @contextmanager

@@ -35,11 +35,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt
 
 from coach import executions
+from coach.agent import CallerConnection
 from coach.checkpoints import checkpointer
 from coach.models import AgentExecution, AgentExecutionEvent
 from coach.workflows import adaptive_workout, plan_generation, plan_optimization, single
 from coach.workflows.context import request_language
-from coach.workflows.nodes import CallerConnection, NodeFailed, WorkflowError
+from coach.workflows.nodes import NodeFailed, WorkflowError
 from coach.workflows.state import WorkflowContext, WorkflowState
 from plans.models import WorkoutPlan
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from coach.workflows.nodes import CallerConnection
+    from coach.agent import CallerConnection
 
 
 class WorkflowState(TypedDict, total=False):
