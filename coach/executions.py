@@ -26,18 +26,20 @@ import json
 import logging
 import math
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
 from coach.agents.base import canonical_json
-from coach.models import AgentExecution, AgentExecutionEvent, AgentFeedback
+from coach.models import AgentExecution, AgentExecutionEvent, AgentFeedback, LLMCall
 from movoai.errors import Conflict
 from plans.models import WorkoutPlan
 
@@ -140,6 +142,33 @@ def execution_get(*, user: User, execution_id: uuid.UUID | str) -> AgentExecutio
     except ValueError:
         return None
     return AgentExecution.objects.filter(user=user, id=identifier).first()
+
+
+def execution_usage(execution_id: uuid.UUID | str) -> dict[str, dict[str, Any]]:
+    """The model calls recorded against the execution, per agent: calls, failed calls, input and
+    output tokens, cost in USD (a string, exact). Empty when no model was asked (the rules answered)."""
+    rows = (
+        LLMCall.objects.filter(execution_id=uuid.UUID(str(execution_id)))
+        .values("agent")
+        .annotate(
+            calls=Count("id"),
+            failed=Count("id", filter=Q(succeeded=False)),
+            input_tokens=Coalesce(Sum("input_tokens"), 0),
+            output_tokens=Coalesce(Sum("output_tokens"), 0),
+            cost=Coalesce(Sum("cost_usd"), Decimal(0)),
+        )
+        .order_by("agent")
+    )
+    return {
+        row["agent"] or "other": {
+            "calls": row["calls"],
+            "failed": row["failed"],
+            "input_tokens": row["input_tokens"],
+            "output_tokens": row["output_tokens"],
+            "cost_usd": str(row["cost"]),
+        }
+        for row in rows
+    }
 
 
 def execution_events_since(execution_id: uuid.UUID | str, after_seq: int = 0) -> QuerySet[AgentExecutionEvent]:

@@ -619,3 +619,39 @@ def test_a_bad_resume_decision_is_a_400(alice):
     execution_id = post(alice, "/motivation-boost").json()["id"]
 
     assert "approve" in errors_of(post(alice, f"/executions/{execution_id}/resume", {"approve": "maybe"}))
+
+
+def test_an_execution_shows_the_model_calls_it_cost_per_agent(alice, openai_stub):
+    """With a model configured, the nutrition advisor asks it (over real HTTP to the stub server):
+    the execution says which agent made how many calls, with what tokens and cost."""
+    from coach.agents.base import AgentContext
+    from coach.agents.nutrition_advisor import AGENT, NutritionInput
+    from coach.tests.openai_stub import COMPLETION_TOKENS, PROMPT_TOKENS
+
+    body = {**NUTRITION_BODY, "activity_level": "moderately_active", "goal": "fat_loss"}
+    expected = AGENT.rules(NutritionInput.model_validate(body), AgentContext(user=alice)).model_dump(mode="json")
+    openai_stub.reply_tool_call("NutritionGuidance", expected)
+
+    response = post(alice, "/nutrition-guidance", body)
+
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer["engine"] == "llm"
+    assert answer["output"]["target_calories"] == expected["target_calories"]
+    usage = answer["usage"]
+    assert set(usage) == {"nutrition_advisor"}
+    assert usage["nutrition_advisor"]["calls"] == 1
+    assert usage["nutrition_advisor"]["failed"] == 0
+    assert usage["nutrition_advisor"]["input_tokens"] == PROMPT_TOKENS
+    assert usage["nutrition_advisor"]["output_tokens"] == COMPLETION_TOKENS
+    # the light agents use the cheap model: coach-small at 0.1 / 0.4 USD per million tokens
+    cost = (PROMPT_TOKENS * 0.1 + COMPLETION_TOKENS * 0.4) / 1_000_000
+    assert float(usage["nutrition_advisor"]["cost_usd"]) == pytest.approx(cost, abs=1e-6)
+
+
+def test_an_execution_the_rules_answered_shows_no_model_usage(alice):
+    response = post(alice, "/motivation-boost", {})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["engine"] == "rules"
+    assert response.json()["usage"] == {}

@@ -545,9 +545,19 @@ class ExecutionDetailSerializer(ExecutionSummarySerializer):
     path = serializers.JSONField(help_text="The nodes of the workflow run, in order (the decision path).")
     events_count = serializers.SerializerMethodField()
 
+    usage = serializers.SerializerMethodField(
+        help_text="The model calls made for this execution, per agent: calls, failed, input_tokens, output_tokens, "
+        "cost_usd (a decimal string). Empty when the rules answered everything."
+    )
+
     def get_events_count(self, execution: AgentExecution) -> int:
         count: int = self.context.get("events_count", 0)
         return count
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "object"}})
+    def get_usage(self, execution: AgentExecution) -> dict[str, Any]:
+        usage: dict[str, Any] = self.context.get("usage", {})
+        return usage
 
 
 def _ignored_fields() -> serializers.ListField:

@@ -125,8 +125,8 @@ def _accepted(execution: AgentExecution, created: bool, ignored: list[str]) -> R
 
 
 def _detail(execution: AgentExecution) -> dict[str, Any]:
-    events_count = execution.events.count()
-    return dict(io.ExecutionDetailSerializer(execution, context={"events_count": events_count}).data)
+    context = {"events_count": execution.events.count(), "usage": executions.execution_usage(execution.id)}
+    return dict(io.ExecutionDetailSerializer(execution, context=context).data)
 
 
 def _start(user: User, kind: str, input: dict[str, Any], ignored: list[str]) -> Response:
