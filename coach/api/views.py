@@ -270,6 +270,9 @@ class ChatView(AIView):
             response = StreamingHttpResponse(_event_stream(first, events), content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+            # Not gzipped: GZipMiddleware, which skips a response that names its encoding, would hold
+            # the tokens in its compressor until a few kilobytes had gathered.
+            response["Content-Encoding"] = "identity"
             return response
         return Response(_with_ignored(chat.chat_turn(**arguments), ignored))
 

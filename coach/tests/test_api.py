@@ -361,6 +361,23 @@ def test_a_streamed_chat_sends_server_sent_events_ending_with_the_full_answer():
     assert tokens.strip() == done["reply"].strip()
 
 
+def test_a_streamed_chat_reaches_a_browser_event_by_event_not_gzipped():
+    """Browsers accept gzip; compressed, the first events would wait in the compressor until a few
+    kilobytes had gathered. The first chunk sent is already the readable `start` event."""
+    response = _post(
+        _client(),
+        "/chat?stream=true",
+        {"message": "Which exercises for the back?"},
+        HTTP_ACCEPT="text/event-stream",
+        HTTP_ACCEPT_ENCODING="gzip, deflate, br",
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "identity"
+    first = next(iter(response.streaming_content))
+    assert first.startswith(b"event: start")
+
+
 def test_a_streamed_chat_with_bad_input_is_a_json_problem():
     response = _post(_client(), "/chat", {"message": "", "stream": True}, HTTP_ACCEPT="text/event-stream")
 
