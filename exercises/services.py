@@ -143,3 +143,16 @@ def exercise_curated_saved(*, exercise: Exercise | None, changed_fields: list[st
             exercise.instructions_fr = None
         exercise.save()
     transaction.on_commit(cache_keys.content_changed)
+
+
+@transaction.atomic
+def exercise_bulk_set(*, exercise_ids: list[int], **values: str | None) -> int:
+    """Staff set one field (difficulty or goal) on many exercises at once (an admin action): the
+    cached library is invalidated once. Returns how many rows changed."""
+    allowed = {"difficulty": Exercise.Difficulty.values, "goal": Exercise.Goal.values}
+    for name, value in values.items():
+        if name not in allowed or (value is not None and value not in allowed[name]):
+            raise ValueError(f"cannot set {name} to {value!r}")
+    changed = Exercise.objects.filter(id__in=exercise_ids).update(**values, updated_at=timezone.now())
+    transaction.on_commit(cache_keys.content_changed)
+    return changed

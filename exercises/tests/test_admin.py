@@ -136,3 +136,71 @@ def test_deleting_one_exercise_removes_it_from_the_api(alice_client, api, django
 
     assert response.status_code == 302
     assert api.get(f"{EXERCISES}/{exercise.id}").status_code == 404
+
+
+def test_the_changelist_filters_by_muscle_equipment_and_missing_media(alice_client):
+    bare = ExerciseFactory.create(
+        exercise_en="Quokka Press",
+        muscles=["chest"],
+        equipments=["kettlebell"],
+        male_gif_urls=[],
+        female_gif_urls=[],
+        image_urls=[],
+        alt_image_urls=[],
+    )
+
+    chest_kettlebell = alice_client.get(CHANGELIST, {"muscle": "chest", "equipment": "kettlebell"})
+    no_media = alice_client.get(CHANGELIST, {"media": "missing"})
+
+    assert chest_kettlebell.status_code == no_media.status_code == 200
+    found = list(chest_kettlebell.context["cl"].result_list)
+    assert bare in found
+    assert all("chest" in e.muscles and "kettlebell" in e.equipments for e in found)
+    assert bare in no_media.context["cl"].result_list
+    assert all(
+        not (e.image_urls or e.male_gif_urls or e.female_gif_urls or e.alt_image_urls)
+        for e in no_media.context["cl"].result_list
+    )
+
+
+def test_the_changelist_shows_thumbnails_and_the_translation_coverage(alice_client, sit_up):
+    response = alice_client.get(CHANGELIST, {"q": "3/4 sit-up"})
+
+    page = response.content.decode()
+    assert f'<img src="{sit_up.image_urls[0]}"' in page
+    total = Exercise.objects.count()
+    assert f"French names {total}/{total} (100%)" in page  # the demo library is fully named
+    untranslated = Exercise.objects.filter(instructions_fr__isnull=True).count()
+    assert f"French instructions {total - untranslated}/{total}" in page
+
+
+def test_the_change_form_previews_the_media(alice_client, sit_up):
+    page = alice_client.get(change_url(sit_up)).content.decode()
+
+    assert "media preview" in page.lower()
+    for url in sit_up.image_urls[:4]:
+        assert f'<img src="{url}"' in page
+
+
+def test_a_bulk_action_sets_the_difficulty_and_the_api_follows(
+    alice_client, api, sit_up, dumbbell_bench_press, django_capture_on_commit_callbacks
+):
+    assert api.get(f"{EXERCISES}/{sit_up.id}").json()["difficulty"] != "advanced"  # cached now
+    data = {"action": "set_difficulty_advanced", "_selected_action": [sit_up.id, dumbbell_bench_press.id]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(CHANGELIST, data)
+
+    assert response.status_code == 302
+    assert set(
+        Exercise.objects.filter(id__in=[sit_up.id, dumbbell_bench_press.id]).values_list("difficulty", flat=True)
+    ) == {"advanced"}
+    assert api.get(f"{EXERCISES}/{sit_up.id}").json()["difficulty"] == "advanced"
+
+
+def test_a_bulk_action_sets_the_goal(alice_client, sit_up, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(CHANGELIST, {"action": "set_goal_mobility", "_selected_action": [sit_up.id]})
+
+    sit_up.refresh_from_db()
+    assert sit_up.goal == "mobility"
