@@ -742,7 +742,7 @@ _DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-def _known_numbers(value: Any) -> set[float]:
+def known_numbers(value: Any) -> set[float]:
     found: set[float] = set()
     if isinstance(value, bool):
         return found
@@ -752,14 +752,14 @@ def _known_numbers(value: Any) -> set[float]:
         found.update(float(n.replace(",", ".")) for n in _NUMBER_RE.findall(_DATE_RE.sub("", value)))
     elif isinstance(value, dict):
         for item in value.values():
-            found |= _known_numbers(item)
+            found |= known_numbers(item)
     elif isinstance(value, list):
         for item in value:
-            found |= _known_numbers(item)
+            found |= known_numbers(item)
     return found
 
 
-def _invented_numbers(text: str, known: set[float]) -> list[str]:
+def invented_numbers(text: str, known: set[float]) -> list[str]:
     """Numbers in the text that are not in the data (dates, 1-10 and percentages aside)."""
     invented: list[str] = []
     for raw in _NUMBER_RE.findall(_DATE_RE.sub("", text.replace("\u202f", "").replace("\u00a0", ""))):
@@ -775,7 +775,7 @@ def _merge_narrative(answer: ProgressNarrative, body: dict[str, Any]) -> dict[st
     computed = {insight["type"]: insight for insight in body["insights"]}
     if not answer.insights or not answer.suggestions:
         raise InvalidModelOutput("no insight or no suggestion")
-    known = _known_numbers(body["insights"]) | _known_numbers(body["totals"])
+    known = known_numbers(body["insights"]) | known_numbers(body["totals"])
     written: dict[str, NarratedInsight] = {}
     for insight in answer.insights:
         if insight.type not in computed:
@@ -784,7 +784,7 @@ def _merge_narrative(answer: ProgressNarrative, body: dict[str, Any]) -> dict[st
             raise InvalidModelOutput(f"insight {insight.type!r} twice")
         if not insight.title.strip() or not insight.detail.strip() or len(insight.detail) > MAX_TEXT_CHARS:
             raise InvalidModelOutput(f"insight {insight.type!r} has an empty or overlong text")
-        invented = _invented_numbers(insight.detail, known)
+        invented = invented_numbers(insight.detail, known)
         if invented:
             raise InvalidModelOutput(f"insight {insight.type!r} quotes numbers not in the data: {invented}")
         written[insight.type] = insight

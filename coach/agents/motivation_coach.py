@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from coach.agents.base import MOTIVATION_COACH, Agent, AgentContext, AgentOutput, step
 from coach.agents.progress_analyst import AGENT as PROGRESS_ANALYST_AGENT
 from coach.agents.progress_analyst import AnalystInput
-from coach.analysis import _invented_numbers, _known_numbers
+from coach.analysis import invented_numbers, known_numbers
 from tracking.selectors import user_today
 
 Tone = Literal["welcome", "celebrate", "encourage", "re_engage"]
@@ -400,9 +400,9 @@ class MotivationCoach(Agent[MotivationInput, MotivationMessage]):
             problems.append(f"{len(output.accountability)} actions, not {MIN_ACTIONS} to {MAX_ACTIONS}")
         if any(not action.strip() or len(action) > MAX_ACTION_CHARS for action in output.accountability):
             problems.append("an empty or overlong action")
-        known = _known_numbers(asdict(facts)) | TEXT_CONSTANTS
+        known = known_numbers(asdict(facts)) | TEXT_CONSTANTS
         for text in [output.message, *output.accountability]:
-            invented = _invented_numbers(_TIME_RE.sub("", text), known)
+            invented = invented_numbers(_TIME_RE.sub("", text), known)
             if invented:
                 problems.append(f"numbers that are not the person's: {invented}")
         return problems

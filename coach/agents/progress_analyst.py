@@ -27,8 +27,8 @@ from coach import metrics
 from coach.agents.base import PROGRESS_ANALYST, Agent, AgentContext, AgentOutput, step
 from coach.analysis import (
     WorkoutEntry,
-    _invented_numbers,
-    _known_numbers,
+    invented_numbers,
+    known_numbers,
     rules_analysis,
     workouts_for_user,
     workouts_from_inline,
@@ -690,12 +690,12 @@ class ProgressAnalyst(Agent[AnalystInput, AnalystOutput]):
             problems.append("the data call for rest")
         if not output.recommendations:
             problems.append("no recommendation")
-        known = _known_numbers(facts.model_dump(mode="json")) | TEXT_CONSTANTS
+        known = known_numbers(facts.model_dump(mode="json")) | TEXT_CONSTANTS
         for text in [*output.recommendations, *(p.suggestion for p in output.plateaus)]:
             if not text.strip() or len(text) > MAX_TEXT_CHARS:
                 problems.append("an empty or overlong recommendation")
                 continue
-            invented = _invented_numbers(_TIME_RE.sub("", text), known)
+            invented = invented_numbers(_TIME_RE.sub("", text), known)
             if invented:
                 problems.append(f"numbers not in the data: {invented}")
         return problems

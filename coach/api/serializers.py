@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from accounts.services import FITNESS_LEVELS
 from coach import safety
@@ -156,3 +157,21 @@ class ChatInput(serializers.Serializer[Any]):
 class SessionStartInput(serializers.Serializer[Any]):
     user_id = UserIdField(required=False, allow_null=True)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False, allow_null=True)
+
+
+def validated_input(
+    serializer_class: type[serializers.Serializer[Any]], request: Request
+) -> tuple[dict[str, Any], list[str]]:
+    """The request's JSON object validated by `serializer_class` (a 400 problem naming each field),
+    and the fields it does not read (`ignored_fields`)."""
+    data = request.data if request.data is not None else {}
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"body": ["Expected a JSON object."]})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data), ignored_fields(serializer, data)
+
+
+def with_ignored(answer: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
+    """The answer, naming the request fields the endpoint did not read (only when there are some)."""
+    return {**answer, "ignored_fields": ignored} if ignored else answer

@@ -65,21 +65,6 @@ def _token_user(request: Request) -> User | None:
     return user if isinstance(user, User) else None
 
 
-def _validated(
-    serializer_class: type[serializers.Serializer[Any]], request: Request
-) -> tuple[dict[str, Any], list[str]]:
-    data = request.data
-    if not isinstance(data, dict):
-        raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data), inputs.ignored_fields(serializer, data)
-
-
-def _with_ignored(answer: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
-    return {**answer, "ignored_fields": ignored} if ignored else answer
-
-
 def _cacheable(answer: dict[str, Any]) -> bool:
     """Only answers that would come out the same again: the model's, or the rules' when no model is
     configured (not a fallback after a transient model failure)."""
@@ -129,7 +114,7 @@ class RecommendWorkoutView(AIView):
         examples=[examples.RECOMMEND_REQUEST, examples.RECOMMEND_RESPONSE],
     )
     def post(self, request: Request) -> Response:
-        data, ignored = _validated(inputs.RecommendWorkoutInput, request)
+        data, ignored = inputs.validated_input(inputs.RecommendWorkoutInput, request)
         user = ai_user(request, data.pop("user_id", None))
         language = request_language(request)
         # the input's fields are the request's fields
@@ -141,7 +126,7 @@ class RecommendWorkoutView(AIView):
             params={**data, "language": language},
             build=lambda: workouts.recommend_workout(workout_request, user=user, language=language),
         )
-        return Response(_with_ignored(answer, ignored))
+        return Response(inputs.with_ignored(answer, ignored))
 
 
 class AnalyzeProgressView(AIView):
@@ -157,7 +142,7 @@ class AnalyzeProgressView(AIView):
         examples=[examples.ANALYZE_REQUEST, examples.ANALYZE_RESPONSE],
     )
     def post(self, request: Request) -> Response:
-        data, ignored = _validated(inputs.AnalyzeProgressInput, request)
+        data, ignored = inputs.validated_input(inputs.AnalyzeProgressInput, request)
         user = ai_user(request, data.pop("user_id", None))
         language = request_language(request)
         date_from, date_to = data.get("date_from"), data.get("date_to")
@@ -181,7 +166,7 @@ class AnalyzeProgressView(AIView):
                 entries, user=user, language=language, date_from=date_from, date_to=date_to
             ),
         )
-        return Response(_with_ignored(answer, ignored))
+        return Response(inputs.with_ignored(answer, ignored))
 
 
 class SuggestExercisesView(AIView):
@@ -197,7 +182,7 @@ class SuggestExercisesView(AIView):
         examples=[examples.SUGGEST_REQUEST, examples.SUGGEST_RESPONSE],
     )
     def post(self, request: Request) -> Response:
-        data, ignored = _validated(inputs.SuggestExercisesInput, request)
+        data, ignored = inputs.validated_input(inputs.SuggestExercisesInput, request)
         user = ai_user(request, data.pop("user_id", None))
         language = request_language(request)
         suggest_request = suggestions.SuggestRequest(**data)
@@ -208,7 +193,7 @@ class SuggestExercisesView(AIView):
             params={**data, "language": language},
             build=lambda: suggestions.suggest_exercises(suggest_request, user=user, language=language),
         )
-        return Response(_with_ignored(answer, ignored))
+        return Response(inputs.with_ignored(answer, ignored))
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -253,7 +238,7 @@ class ChatView(AIView):
         examples=[examples.CHAT_REQUEST, examples.CHAT_RESPONSE],
     )
     def post(self, request: Request) -> HttpResponseBase:
-        data, ignored = _validated(inputs.ChatInput, request)
+        data, ignored = inputs.validated_input(inputs.ChatInput, request)
         user = ai_user(request, data.pop("user_id", None))
         if user is not None:
             ai_daily_quota_take(user.id)
@@ -274,7 +259,7 @@ class ChatView(AIView):
             # the tokens in its compressor until a few kilobytes had gathered.
             response["Content-Encoding"] = "identity"
             return response
-        return Response(_with_ignored(chat.chat_turn(**arguments), ignored))
+        return Response(inputs.with_ignored(chat.chat_turn(**arguments), ignored))
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(response, Response) and response.status_code >= 400:
@@ -295,7 +280,7 @@ class SessionStartView(APIView):
         examples=[examples.SESSION_START_REQUEST, examples.SESSION_START_RESPONSE],
     )
     def post(self, request: Request) -> Response:
-        data, ignored = _validated(inputs.SessionStartInput, request)
+        data, ignored = inputs.validated_input(inputs.SessionStartInput, request)
         user = ai_user(request, data.get("user_id"))
         language = data.get("language") or request_language(request)
         session = memory.session_start(user=user, language=language)
@@ -306,7 +291,7 @@ class SessionStartView(APIView):
             "status": session.status,
             "started_at": session.started_at,
         }
-        return Response(_with_ignored(body, ignored), status=201)
+        return Response(inputs.with_ignored(body, ignored), status=201)
 
 
 class SessionEndView(APIView):

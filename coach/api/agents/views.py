@@ -27,7 +27,7 @@ from accounts.models import User
 from coach import executions, feedback
 from coach.api.agents import examples
 from coach.api.agents import serializers as io
-from coach.api.serializers import ignored_fields
+from coach.api.serializers import validated_input, with_ignored
 from coach.models import AgentExecution
 from coach.validation import level_code
 from coach.workflows import runner
@@ -85,17 +85,6 @@ START_PROBLEMS = {400: BAD_REQUEST, 401: UNAUTHORIZED, 429: TOO_MANY}
 # ---------------------------------------------------------------- helpers
 
 
-def _validated(
-    serializer_class: type[serializers.Serializer[Any]], request: Request
-) -> tuple[dict[str, Any], list[str]]:
-    data = request.data if request.data is not None else {}
-    if not isinstance(data, dict):
-        raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data), ignored_fields(serializer, data)
-
-
 def _language(request: Request, user: User) -> str:
     """`lang`, else Accept-Language, else the user's preferred language."""
     if "lang" in request.query_params or request.headers.get("Accept-Language"):
@@ -108,10 +97,6 @@ def _said(values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None and value != ""}
 
 
-def _with_ignored(body: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
-    return {**body, "ignored_fields": ignored} if ignored else body
-
-
 def _reused(response: Response, created: bool) -> Response:
     if not created:
         response[REUSED_HEADER] = "true"
@@ -119,7 +104,7 @@ def _reused(response: Response, created: bool) -> Response:
 
 
 def _accepted(execution: AgentExecution, created: bool, ignored: list[str]) -> Response:
-    body = _with_ignored(dict(io.ExecutionAcceptedSerializer(execution).data), ignored)
+    body = with_ignored(dict(io.ExecutionAcceptedSerializer(execution).data), ignored)
     response = Response(body, status=202, headers={"Location": body["links"]["self"]})
     return _reused(response, created)
 
@@ -139,7 +124,7 @@ def _run_inline(user: User, kind: str, input: dict[str, Any], ignored: list[str]
     if created:
         runner.run_inline(execution.id)
         execution.refresh_from_db()
-    return _reused(Response(_with_ignored(_detail(execution), ignored)), created)
+    return _reused(Response(with_ignored(_detail(execution), ignored)), created)
 
 
 def _plan_or_404(user: User, plan_id: int | None) -> WorkoutPlan | None:
@@ -188,7 +173,7 @@ class GeneratePlanView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.GeneratePlanInput, request)
+        data, ignored = validated_input(io.GeneratePlanInput, request)
         start_date = data.pop("start_date")
         level = data.pop("level")
         input = _said(
@@ -222,7 +207,7 @@ class OptimizePlanView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.OptimizePlanInput, request)
+        data, ignored = validated_input(io.OptimizePlanInput, request)
         plan = _plan_or_404(user, data.get("plan_id"))
         if plan is None:
             raise Conflict(
@@ -248,7 +233,7 @@ class AdaptiveWorkoutView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.AdaptiveWorkoutInput, request)
+        data, ignored = validated_input(io.AdaptiveWorkoutInput, request)
         level = data.pop("level")
         input = _said({**data, "fitness_level": level, "language": _language(request, user)})
         return _start(user, Kind.ADAPTIVE_WORKOUT, input, ignored)
@@ -274,7 +259,7 @@ class InjuryRiskView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.InjuryRiskInput, request)
+        data, ignored = validated_input(io.InjuryRiskInput, request)
         exercises, plan_id = data["exercises"], data["plan_id"]
         if exercises is None:
             plan = _plan_or_404(user, plan_id)
@@ -328,7 +313,7 @@ class NutritionView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.NutritionInput, request)
+        data, ignored = validated_input(io.NutritionInput, request)
         profile_goal = next(
             (goal for goal in (_profile_nutrition_goal(value) for value in user.fitness_goals or []) if goal), None
         )
@@ -378,7 +363,7 @@ class MotivationView(StartView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        _data, ignored = _validated(io.MotivationInput, request)
+        _data, ignored = validated_input(io.MotivationInput, request)
         plan = current_plan(user)
         input = _said(
             {"planned_days_per_week": plan.days_per_week if plan else None, "language": _language(request, user)}
@@ -468,7 +453,7 @@ class ExecutionResumeView(AgentsView):
     def post(self, request: Request, execution_id: uuid.UUID) -> Response:
         user = user_for_request(request)
         execution = _own_execution(user, execution_id)
-        data, ignored = _validated(io.ResumeInput, request)
+        data, ignored = validated_input(io.ResumeInput, request)
         decision = {"approve": data["approve"], "notes": list(data["notes"])}
         try:
             resumed = executions.execution_resume(user=user, execution_id=execution.id, decision=decision)
@@ -499,7 +484,7 @@ class FeedbackView(APIView):
     )
     def post(self, request: Request) -> Response:
         user = user_for_request(request)
-        data, ignored = _validated(io.FeedbackInput, request)
+        data, ignored = validated_input(io.FeedbackInput, request)
         execution = _own_execution(user, data["execution_id"]) if data["execution_id"] else None
         stored = feedback.feedback_create(
             user=user,
@@ -509,7 +494,7 @@ class FeedbackView(APIView):
             execution=execution,
             rejected_exercise_ids=data["exercise_ids"],
         )
-        return Response(_with_ignored(dict(io.FeedbackSerializer(stored).data), ignored), status=201)
+        return Response(with_ignored(dict(io.FeedbackSerializer(stored).data), ignored), status=201)
 
 
 class FeedbackStatsView(APIView):
