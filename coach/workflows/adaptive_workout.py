@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 
 from coach.workflows import context as user_context
-from coach.workflows.nodes import add_agent_node, add_step_node, engine_of
+from coach.workflows.nodes import add_agent_node, add_step_node, chain, engine_of, new_graph
 from coach.workflows.state import WorkflowContext, WorkflowState
 
 KIND = "adaptive_workout"
@@ -99,9 +99,7 @@ def result(state: WorkflowState, context: WorkflowContext) -> dict[str, Any]:
 
 
 def build() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder: StateGraph[WorkflowState, WorkflowContext, Any, Any] = StateGraph(
-        WorkflowState, context_schema=WorkflowContext
-    )
+    builder = new_graph()
     add_step_node(builder, "load_context", load_context)
     add_agent_node(
         builder,
@@ -128,10 +126,5 @@ def build() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
         then="result",
     )
     add_step_node(builder, "result", result)
-    builder.add_edge(START, "load_context")
-    builder.add_edge("load_context", "progress_analyst")
-    builder.add_edge("progress_analyst", "exercise_selector")
-    builder.add_edge("exercise_selector", "motivation_coach")
-    builder.add_edge("motivation_coach", "result")
-    builder.add_edge("result", END)
+    chain(builder, "load_context", "progress_analyst", "exercise_selector", "motivation_coach", "result")
     return builder

@@ -29,7 +29,7 @@ import openai
 from django.conf import settings
 from langchain_core.exceptions import ModelError
 from langgraph.errors import NodeError
-from langgraph.graph import StateGraph
+from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy
 from pydantic import ValidationError
@@ -139,6 +139,20 @@ def add_step_node(
         return {**update, "path": [name]}
 
     builder.add_node(name, node)
+
+
+def new_graph() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
+    """An empty workflow graph over the shared state, with the run's context."""
+    builder: StateGraph[WorkflowState, WorkflowContext, Any, Any] = StateGraph(
+        WorkflowState, context_schema=WorkflowContext
+    )
+    return builder
+
+
+def chain(builder: StateGraph[WorkflowState, WorkflowContext, Any, Any], *nodes: str) -> None:
+    """The edges of a straight run: START, each node in turn, END."""
+    for source, target in zip((START, *nodes), (*nodes, END), strict=True):
+        builder.add_edge(source, target)
 
 
 def add_agent_node(

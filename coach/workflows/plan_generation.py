@@ -21,7 +21,7 @@ from langgraph.types import interrupt
 from coach.fallback import Fallback, FallbackReason, fallback
 from coach.plan_validation import validate_plan
 from coach.workflows import context as user_context
-from coach.workflows.nodes import WorkflowError, add_agent_node, add_step_node, engine_of
+from coach.workflows.nodes import WorkflowError, add_agent_node, add_step_node, engine_of, new_graph
 from coach.workflows.save import plan_save, schedule_rows
 from coach.workflows.state import WorkflowContext, WorkflowState
 
@@ -382,9 +382,7 @@ def reject(state: WorkflowState, context: WorkflowContext) -> dict[str, Any]:
 
 
 def build() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder: StateGraph[WorkflowState, WorkflowContext, Any, Any] = StateGraph(
-        WorkflowState, context_schema=WorkflowContext
-    )
+    builder = new_graph()
     add_step_node(builder, "load_context", load_context)
     add_agent_node(
         builder,

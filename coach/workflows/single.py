@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import END, StateGraph
 
 from coach.validation import goal_codes, level_code
 from coach.workflows import context as user_context
-from coach.workflows.nodes import WorkflowError, add_agent_node, engine_of
+from coach.workflows.nodes import WorkflowError, add_agent_node, chain, engine_of, new_graph
 from coach.workflows.state import WorkflowContext, WorkflowState
 
 INJURY_RISK, NUTRITION, MOTIVATION = "injury_risk", "nutrition", "motivation"
@@ -27,18 +27,6 @@ def _output(state: WorkflowState, record: dict[str, Any]) -> dict[str, Any]:
     """The result of a one-agent run: the engine over every agent run, then the agent's output."""
     engine = engine_of([*(state.get("agent_runs") or []), record])
     return {"output": {"engine": engine, **record["output"]}}
-
-
-def _graph() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder: StateGraph[WorkflowState, WorkflowContext, Any, Any] = StateGraph(
-        WorkflowState, context_schema=WorkflowContext
-    )
-    return builder
-
-
-def _chain(builder: StateGraph[WorkflowState, WorkflowContext, Any, Any], *nodes: str) -> None:
-    for source, target in zip((START, *nodes), (*nodes, END), strict=True):
-        builder.add_edge(source, target)
 
 
 # ---------------------------------------------------------------- injury risk
@@ -76,9 +64,9 @@ def injury_input(state: WorkflowState, context: WorkflowContext) -> dict[str, An
 
 
 def build_injury_risk() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder = _graph()
+    builder = new_graph()
     add_agent_node(builder, "injury_prevention", "injury_prevention", build_input=injury_input, apply=_output, then=END)
-    _chain(builder, "injury_prevention")
+    chain(builder, "injury_prevention")
     return builder
 
 
@@ -118,11 +106,11 @@ def nutrition_input(state: WorkflowState, context: WorkflowContext) -> dict[str,
 
 
 def build_nutrition() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder = _graph()
+    builder = new_graph()
     add_agent_node(
         builder, "nutrition_advisor", "nutrition_advisor", build_input=nutrition_input, apply=_output, then=END
     )
-    _chain(builder, "nutrition_advisor")
+    chain(builder, "nutrition_advisor")
     return builder
 
 
@@ -138,7 +126,7 @@ def _planned_days(state: WorkflowState) -> int | None:
 
 
 def build_motivation() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
-    builder = _graph()
+    builder = new_graph()
     add_agent_node(
         builder,
         "progress_analyst",
@@ -158,5 +146,5 @@ def build_motivation() -> StateGraph[WorkflowState, WorkflowContext, Any, Any]:
         apply=_output,
         then=END,
     )
-    _chain(builder, "progress_analyst", "motivation_coach")
+    chain(builder, "progress_analyst", "motivation_coach")
     return builder
