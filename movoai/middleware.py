@@ -8,13 +8,15 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from movoai.errors import problem_response
 from movoai.net import client_ip
 
 logger = logging.getLogger("movoai.request")
+_ANSWERED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -55,5 +57,7 @@ class RequestLogMiddleware:
             logger.error("database unavailable: %s", exception, exc_info=exception, extra={"request_id": request_id})
             detail = "The database is unavailable; try again shortly."
             return problem_response(503, detail, headers={"Retry-After": "5"})
+        if isinstance(exception, _ANSWERED_BY_DJANGO):
+            return None  # a 4xx Django answers itself (the admin's 403 for a non-staff POST): no crash
         logger.error("unhandled exception", exc_info=exception, extra={"request_id": request_id})
         return None

@@ -91,3 +91,19 @@ def test_the_request_id_is_on_error_responses_too(api):
 
     assert response.status_code == 400
     assert response["X-Request-ID"] == "bad-page-1"
+
+
+@pytest.mark.django_db
+def test_a_not_found_page_of_the_admin_is_answered_not_logged_as_a_crash(client, caplog):
+    from accounts.models import User
+
+    staff = User.objects.create_user(email="sam@movoai.test", password="correct horse battery", is_staff=True)
+    client.force_login(staff)
+    caplog.set_level(logging.INFO, logger="movoai.request")
+
+    response = client.get("/admin/no-such-page/")
+
+    assert response.status_code == 404
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    [line] = request_lines(caplog)
+    assert line["status"] == 404
