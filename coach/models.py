@@ -269,6 +269,7 @@ class AgentFeedback(models.Model):
 
     class Meta:
         db_table = "agent_feedback"
+        verbose_name_plural = "agent feedback"
         indexes = [
             models.Index(fields=["user", "-created_at"], name="agent_feedback_user_created"),
             models.Index(fields=["agent_type", "created_at"], name="agent_feedback_agent_created"),

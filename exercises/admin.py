@@ -1,5 +1,5 @@
 """Back-office curation of the exercise library. Saves go through the services, which invalidate
-the API cache."""
+the API cache; bulk actions write one admin log entry per exercise (movoai/admin_audit.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,14 @@ from django.utils.html import format_html
 
 from coach.embedding_index import refresh_after_edit
 from exercises.models import Exercise
-from exercises.services import exercise_bulk_set, exercise_curated_saved
+from exercises.services import (
+    exercise_bulk_mark_not_reviewed,
+    exercise_bulk_mark_reviewed,
+    exercise_bulk_set,
+    exercise_curated_saved,
+)
 from exercises.taxonomy import EQUIPMENT, MUSCLES
+from movoai.admin_audit import AuditedAdminMixin, log_bulk_change
 
 
 class MissingFrenchFilter(admin.SimpleListFilter):
@@ -75,6 +81,21 @@ class MediaFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "reviewed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Reviewed"), ("no", "Not reviewed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> QuerySet[Exercise]:
+        if self.value() == "yes":
+            return queryset.filter(reviewed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(reviewed_at__isnull=True)
+        return queryset
+
+
 def _media_url(exercise: Exercise) -> str | None:
     """The picture that shows the exercise best: a frame image, else a GIF."""
     for urls in (exercise.image_urls, exercise.male_gif_urls, exercise.female_gif_urls, exercise.alt_image_urls):
@@ -101,15 +122,38 @@ def translation_coverage() -> str:
 
 def _bulk_action(field: str, value: str, label: str) -> Any:
     def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:  # type: ignore[type-arg]
-        ids = list(queryset.values_list("id", flat=True))
-        changed = exercise_bulk_set(exercise_ids=ids, **{field: value})
+        exercises = list(queryset)
+        changed = exercise_bulk_set(exercise_ids=[exercise.id for exercise in exercises], **{field: value})
+        log_bulk_change(
+            user=request.user,
+            objects=exercises,
+            message=lambda exercise: f"Set {field} to {value}, was {getattr(exercise, field) or 'none'} (bulk action).",
+        )
         model_admin.message_user(request, f"{label}: {changed} exercises.", messages.SUCCESS)
 
     action.__name__ = f"set_{field}_{value}"
     return admin.action(description=label)(action)
 
 
+@admin.action(description="Mark as reviewed")
+def mark_reviewed(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:  # type: ignore[type-arg]
+    exercises = list(queryset)
+    changed = exercise_bulk_mark_reviewed(exercise_ids=[exercise.id for exercise in exercises], reviewer=request.user)
+    log_bulk_change(user=request.user, objects=exercises, message="Marked as reviewed (bulk action).")
+    model_admin.message_user(request, f"Marked as reviewed: {changed} exercises.", messages.SUCCESS)
+
+
+@admin.action(description="Mark as not reviewed")
+def mark_not_reviewed(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:  # type: ignore[type-arg]
+    exercises = list(queryset)
+    changed = exercise_bulk_mark_not_reviewed(exercise_ids=[exercise.id for exercise in exercises])
+    log_bulk_change(user=request.user, objects=exercises, message="Marked as not reviewed (bulk action).")
+    model_admin.message_user(request, f"Marked as not reviewed: {changed} exercises.", messages.SUCCESS)
+
+
 BULK_ACTIONS = [
+    mark_reviewed,
+    mark_not_reviewed,
     *(_bulk_action("difficulty", code, f"Set difficulty to {code}") for code in Exercise.Difficulty.values),
     *(_bulk_action("goal", code, f"Set goal to {code.replace('_', ' ')}") for code in Exercise.Goal.values),
 ]
@@ -130,7 +174,7 @@ class LinesField(SimpleArrayField):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ExerciseAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = (
         "id",
         "thumbnail",
@@ -140,6 +184,7 @@ class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "difficulty",
         "goal",
         "category",
+        "reviewed",
     )
     list_display_links = ("id", "exercise_en")
     list_filter = (
@@ -151,9 +196,21 @@ class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "exercise_fr_source",
         MissingFrenchFilter,
         MediaFilter,
+        ReviewedFilter,
     )
     search_fields = ("slug", "exercise_en", "exercise_fr")
-    readonly_fields = ("media_preview", "created_at", "updated_at", "source", "source_ids", "attribution", "license")
+    readonly_fields = (
+        "media_preview",
+        "created_at",
+        "updated_at",
+        "source",
+        "source_ids",
+        "attribution",
+        "license",
+        "reviewed_at",
+        "reviewed_by",
+        "recent_changes",
+    )
     ordering = ("id",)
     formfield_overrides = {ArrayField: {"form_class": LinesField}}
     actions = BULK_ACTIONS
@@ -164,6 +221,10 @@ class ExerciseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if url is None:
             return "—"
         return format_html('<img src="{}" alt="" loading="lazy" style="height:48px;width:auto">', url)
+
+    @admin.display(description="reviewed", boolean=True, ordering="reviewed_at")
+    def reviewed(self, exercise: Exercise) -> bool:
+        return exercise.reviewed_at is not None
 
     @admin.display(description="media preview")
     def media_preview(self, exercise: Exercise) -> str:

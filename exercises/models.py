@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
@@ -51,6 +52,17 @@ class Exercise(models.Model):
     notes = ArrayField(models.TextField(), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Staff marked it reviewed in the back-office (never shown by the public API).
+    reviewed_at = models.DateTimeField("reviewed at", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="reviewed by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_column="reviewed_by",
+        related_name="+",
+    )
 
     class Meta:
         managed = False

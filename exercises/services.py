@@ -156,3 +156,18 @@ def exercise_bulk_set(*, exercise_ids: list[int], **values: str | None) -> int:
     changed = Exercise.objects.filter(id__in=exercise_ids).update(**values, updated_at=timezone.now())
     transaction.on_commit(cache_keys.content_changed)
     return changed
+
+
+@transaction.atomic
+def exercise_bulk_mark_reviewed(*, exercise_ids: list[int], reviewer: Any) -> int:
+    """Staff checked these exercises (an admin action): each is stamped reviewed now, by
+    `reviewer`, also when it had been reviewed before. The review marker is back-office data the
+    public API never shows, so the cached library stays valid. Returns how many rows changed."""
+    return Exercise.objects.filter(id__in=exercise_ids).update(reviewed_at=timezone.now(), reviewed_by=reviewer)
+
+
+@transaction.atomic
+def exercise_bulk_mark_not_reviewed(*, exercise_ids: list[int]) -> int:
+    """Staff want these exercises checked again: their review marker is cleared. Returns how many
+    rows changed."""
+    return Exercise.objects.filter(id__in=exercise_ids).update(reviewed_at=None, reviewed_by=None)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from coach.admin import ai_dashboard_view
 from movoai import views
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("health", views.health, name="health-root"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Staff only (admin_view: anyone else goes to the admin login); before admin/ so that it is not a 404 there.
+    path("admin/ai-dashboard/", admin.site.admin_view(ai_dashboard_view), name="ai-dashboard"),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,7 +6,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from exercises.models import Exercise
@@ -132,15 +134,14 @@ def plan_content_changed() -> None:
     transaction.on_commit(cache_keys.content_changed)
 
 
-@transaction.atomic
-def plan_copy(*, plan: WorkoutPlan, owner: Any) -> WorkoutPlan:
-    """Fork a plan into a custom plan the owner can edit: the same texts, weeks and plan
-    exercises, not a template, created_by the owner, remembering where it came from."""
+def _plan_clone(plan: WorkoutPlan, **fields: Any) -> WorkoutPlan:
+    """A new plan with `plan`'s texts, weeks and plan exercises (same exercises, same week, day and
+    order, same doses), a fresh slug and `fields` for the rest (template flag, owner, source...)."""
     suffix = uuid.uuid4().hex[:8]
     copy = WorkoutPlan.objects.create(
         slug=f"{plan.slug[:180]}-copy-{suffix}",
-        name_en=plan.name_en,
-        name_fr=plan.name_fr,
+        name_en=fields.pop("name_en", plan.name_en),
+        name_fr=fields.pop("name_fr", plan.name_fr),
         description_en=plan.description_en,
         description_fr=plan.description_fr,
         goal=plan.goal,
@@ -148,12 +149,10 @@ def plan_copy(*, plan: WorkoutPlan, owner: Any) -> WorkoutPlan:
         weeks=plan.weeks,
         days_per_week=plan.days_per_week,
         equipment_setting=plan.equipment_setting,
-        is_template=False,
         is_featured=False,
         featured_order=None,
-        created_by=owner,
-        source=WorkoutPlan.Source.COPY,
         copied_from=plan,
+        **fields,
     )
     PlanExercise.objects.bulk_create(
         [
@@ -175,3 +174,62 @@ def plan_copy(*, plan: WorkoutPlan, owner: Any) -> WorkoutPlan:
         batch_size=500,
     )
     return copy
+
+
+@transaction.atomic
+def plan_copy(*, plan: WorkoutPlan, owner: Any) -> WorkoutPlan:
+    """Fork a plan into a custom plan the owner can edit: the same texts, weeks and plan
+    exercises, not a template, created_by the owner, remembering where it came from."""
+    return _plan_clone(plan, is_template=False, created_by=owner, source=WorkoutPlan.Source.COPY)
+
+
+def _with_suffix(name: str, suffix: str, max_length: int = 200) -> str:
+    return f"{name[: max_length - len(suffix)]}{suffix}"
+
+
+@transaction.atomic
+def plan_duplicate(*, plan: WorkoutPlan) -> WorkoutPlan:
+    """Staff duplicate a plan in the back-office (to make a variant of it): a copy named
+    "... (copy)" ("... (copie)" in French) with a new slug and the same plan exercises by week and
+    day, never featured; a template stays a template (owned by no one), a user's plan stays that
+    user's. The copy remembers where it came from. A new template changes the public library, so
+    the cached library is invalidated."""
+    copy = _plan_clone(
+        plan,
+        name_en=_with_suffix(plan.name_en, " (copy)"),
+        name_fr=_with_suffix(plan.name_fr, " (copie)") if plan.name_fr else "",
+        is_template=plan.is_template,
+        created_by_id=None if plan.is_template else plan.created_by_id,
+        source=plan.source,
+    )
+    if copy.is_template:
+        transaction.on_commit(cache_keys.content_changed)
+    return copy
+
+
+@transaction.atomic
+def plan_featured_update(*, plan: WorkoutPlan, is_featured: bool, featured_order: int | None) -> WorkoutPlan:
+    """The back-office's featured flag and order, saved with plan_featured_order_set's rules: a
+    plan not featured has no order; a featured plan without an order goes after the other featured
+    plans. Only a template plan can be featured: ValidationError (on is_featured) otherwise."""
+    if not is_featured:
+        return plan_featured_order_set(plan=plan, featured_order=None)
+    if not plan.is_template:
+        raise ValidationError({"is_featured": "Only a template plan can be featured."})
+    if featured_order is None:
+        others = WorkoutPlan.objects.filter(is_featured=True).exclude(id=plan.id)
+        featured_order = (others.aggregate(last=Max("featured_order"))["last"] or 0) + 1
+    return plan_featured_order_set(plan=plan, featured_order=featured_order)
+
+
+# order_in_day is only CHECKed >= 1 (a smallint): positions from here up are free in any real plan.
+_PARKING_ORDER = 30000
+
+
+@transaction.atomic
+def plan_exercises_make_room(*, plan_exercise_ids: list[int]) -> None:
+    """Move these plan exercises out of the way before staff save their new week, day and order
+    (or delete them): the table's UNIQUE (plan, week, day, order) is checked row by row, so two
+    rows swapping places would otherwise collide half way."""
+    for offset, plan_exercise_id in enumerate(sorted(plan_exercise_ids)):
+        PlanExercise.objects.filter(id=plan_exercise_id).update(order_in_day=_PARKING_ORDER + offset)

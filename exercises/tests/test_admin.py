@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.cache import cache
 from django.test import Client
 
+from accounts.models import User
 from exercises.models import Exercise
+from exercises.tests.conftest import ALICE_EMAIL
 from exercises.tests.factories import ExerciseFactory
 from exercises.tests.support import EXERCISES, SEARCH
 
@@ -23,13 +27,17 @@ def change_url(exercise: Exercise) -> str:
 
 def submitted_form(client: Client, exercise: Exercise, **changes: str) -> dict[str, Any]:
     """The change form as a browser would send it back: every field as rendered, textareas with
-    CRLF line ends, plus the given changes."""
+    CRLF line ends, the hidden initial values of fields with a callable default, plus the given
+    changes."""
     form = client.get(change_url(exercise)).context["adminform"].form
     data: dict[str, Any] = {}
     for name, field in form.fields.items():
         value = field.prepare_value(form[name].value())
         value = "" if value is None else str(value)
         data[name] = value.replace("\n", "\r\n") if isinstance(field.widget, forms.Textarea) else value
+        if field.show_hidden_initial:
+            initial = field.prepare_value(form[name].initial)
+            data[f"initial-{name}"] = "" if initial is None else str(initial)
     return {**data, **changes, "_save": "Save"}
 
 
@@ -66,7 +74,9 @@ def test_the_missing_french_filter_lists_what_needs_translating(alice_client):
 def test_editing_a_french_name_marks_it_staff_and_the_api_shows_it(
     alice_client, api, sit_up, django_capture_on_commit_callbacks
 ):
+    # both pages cached before the edit
     assert api.get(f"{EXERCISES}/{sit_up.id}", {"lang": "fr"}).json()["name"] == "Redressement assis 3/4"
+    assert api.get(EXERCISES, {"lang": "fr"}).json()["results"][0]["name"] == "Redressement assis 3/4"
     data = submitted_form(alice_client, sit_up, exercise_fr="Relevé de buste 3/4")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -204,3 +214,114 @@ def test_a_bulk_action_sets_the_goal(alice_client, sit_up, django_capture_on_com
 
     sit_up.refresh_from_db()
     assert sit_up.goal == "mobility"
+
+
+# ---- review marker ------------------------------------------------------------------------------
+
+
+def test_marking_exercises_reviewed_stamps_who_and_when_and_the_filter_follows(alice_client, alice):
+    checked = ExerciseFactory.create_batch(2, exercise_en="Quokka Curl")
+    unchecked = ExerciseFactory.create(exercise_en="Quokka Curl")
+
+    response = alice_client.post(
+        CHANGELIST, {"action": "mark_reviewed", "_selected_action": [exercise.id for exercise in checked]}
+    )
+
+    assert response.status_code == 302
+    for exercise in checked:
+        exercise.refresh_from_db()
+        assert exercise.reviewed_by == alice
+        assert exercise.reviewed_at is not None
+    reviewed = alice_client.get(CHANGELIST, {"reviewed": "yes", "q": "Quokka Curl"})
+    not_reviewed = alice_client.get(CHANGELIST, {"reviewed": "no", "q": "Quokka Curl"})
+    assert set(reviewed.context["cl"].result_list) == set(checked)
+    assert list(not_reviewed.context["cl"].result_list) == [unchecked]
+    assert "reviewed" in reviewed.context["cl"].list_display
+    assert reviewed.content.decode().count('alt="True"') == 2  # the "reviewed" column's tick, one a row
+
+
+def test_marking_exercises_not_reviewed_clears_the_marker(alice_client, alice):
+    exercise = ExerciseFactory.create()
+    alice_client.post(CHANGELIST, {"action": "mark_reviewed", "_selected_action": [exercise.id]})
+
+    alice_client.post(CHANGELIST, {"action": "mark_not_reviewed", "_selected_action": [exercise.id]})
+
+    exercise.refresh_from_db()
+    assert (exercise.reviewed_at, exercise.reviewed_by) == (None, None)
+    not_reviewed = alice_client.get(CHANGELIST, {"reviewed": "no", "q": exercise.exercise_en})
+    assert exercise in not_reviewed.context["cl"].result_list
+
+
+def test_the_review_marker_never_shows_in_the_public_api(alice_client, api, sit_up):
+    detail_before = api.get(f"{EXERCISES}/{sit_up.id}", {"lang": "fr"}).json()
+    page_before = api.get(EXERCISES, {"lang": "fr"}).json()
+
+    alice_client.post(CHANGELIST, {"action": "mark_reviewed", "_selected_action": [sit_up.id]})
+    cache.clear()  # built again from the reviewed row
+
+    assert api.get(f"{EXERCISES}/{sit_up.id}", {"lang": "fr"}).json() == detail_before
+    assert api.get(EXERCISES, {"lang": "fr"}).json() == page_before
+    assert not any("review" in key for key in detail_before)
+
+
+def test_the_change_form_shows_the_review_marker_read_only(alice_client, alice, sit_up):
+    alice_client.post(CHANGELIST, {"action": "mark_reviewed", "_selected_action": [sit_up.id]})
+
+    response = alice_client.get(change_url(sit_up))
+
+    assert "reviewed_at" not in response.context["adminform"].form.fields
+    page = response.content.decode()
+    assert "Reviewed by" in page
+    assert ALICE_EMAIL in page
+
+
+# ---- audit --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sam() -> User:
+    """Sam, another staff member, whose edits Alice looks up."""
+    return User.objects.create_superuser(email="sam@movoai.test", password="sam-edits", display_name="sam")
+
+
+def test_the_change_page_lists_who_changed_the_exercise_and_what(
+    alice_client, sam, sit_up, django_capture_on_commit_callbacks
+):
+    sams_client = Client()
+    sams_client.force_login(sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sams_client.post(change_url(sit_up), submitted_form(sams_client, sit_up, exercise_fr="Relevé 3/4"))
+    assert response.status_code == 302
+
+    page = alice_client.get(change_url(sit_up)).content.decode()
+
+    recent = page[page.index('class="recent-changes"') :]
+    assert "sam" in recent
+    assert "Changed French name." in recent
+    assert f'href="{change_url(sit_up).replace("change/", "history/")}"' in page
+
+
+def test_a_bulk_action_writes_one_log_entry_per_exercise(alice_client, alice, django_capture_on_commit_callbacks):
+    exercises = ExerciseFactory.create_batch(3, difficulty="beginner")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            CHANGELIST, {"action": "set_difficulty_advanced", "_selected_action": [e.id for e in exercises]}
+        )
+
+    entries = LogEntry.objects.filter(object_id__in=[str(e.id) for e in exercises])
+    assert sorted(int(entry.object_id) for entry in entries) == sorted(e.id for e in exercises)
+    assert {(entry.user_id, entry.action_flag) for entry in entries} == {(alice.id, CHANGE)}
+    assert {entry.change_message for entry in entries} == {"Set difficulty to advanced, was beginner (bulk action)."}
+    page = alice_client.get(change_url(exercises[0])).content.decode()
+    assert "Set difficulty to advanced, was beginner (bulk action)." in page
+
+
+def test_marking_reviewed_is_logged_per_exercise(alice_client, alice):
+    exercises = ExerciseFactory.create_batch(2)
+
+    alice_client.post(CHANGELIST, {"action": "mark_reviewed", "_selected_action": [e.id for e in exercises]})
+
+    for exercise in exercises:
+        entry = LogEntry.objects.get(object_id=str(exercise.id), content_type__model="exercise")
+        assert (entry.user_id, entry.get_change_message()) == (alice.id, "Marked as reviewed (bulk action).")
