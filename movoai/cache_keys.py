@@ -1,8 +1,9 @@
 """Every cache key of the project, in one place (after wger's utils/cache.py).
 
-Library content (exercises, plans) is cached under a content version: changing any of it bumps the
-version (`content_changed`), which makes every cached page and plan detail unreachable at once, in
-one Redis INCR. Services that write content call it; nothing else does.
+Library content (exercises, plans) is cached with the content version it was built at: changing any
+of it bumps the version (`content_changed`), which makes every cached page and plan detail stale at
+once, in one Redis INCR. Services that write content call it; nothing else does. A cached page is
+read with the current version in one round trip (`content_bytes`: MGET of both).
 """
 
 from __future__ import annotations
@@ -88,23 +89,23 @@ def _digest(params: dict[str, Any]) -> str:
 
 
 def exercise_list(params: dict[str, Any]) -> str:
-    return f"exercises:list:v{content_version()}:{_digest(params)}"
+    return f"exercises:list:{_digest(params)}"
 
 
 def exercise_search(params: dict[str, Any]) -> str:
-    return f"exercises:search:v{content_version()}:{_digest(params)}"
+    return f"exercises:search:{_digest(params)}"
 
 
 def exercise_detail(exercise_id: int, lang: str) -> str:
-    return f"exercises:detail:v{content_version()}:{exercise_id}:{lang}"
+    return f"exercises:detail:{exercise_id}:{lang}"
 
 
 def plan_list(params: dict[str, Any]) -> str:
-    return f"plans:list:v{content_version()}:{_digest(params)}"
+    return f"plans:list:{_digest(params)}"
 
 
 def plan_detail(plan_id: int, lang: str) -> str:
-    return f"plans:detail:v{content_version()}:{plan_id}:{lang}"
+    return f"plans:detail:{plan_id}:{lang}"
 
 
 def ai_answer(endpoint: str, params: dict[str, Any], *, model: str) -> str:
@@ -114,6 +115,31 @@ def ai_answer(endpoint: str, params: dict[str, Any], *, model: str) -> str:
 
 def ai_daily_calls(user_id: Any, day: str) -> str:
     return f"ai:daily:{user_id}:{day}"
+
+
+def content_bytes(key: str, build: Any, timeout: int | None = None) -> bytes:
+    """Library content (a page of exercises or plans, one exercise or plan) cached under `key` with
+    the content version it was built at, served only while that version is current; else `build()`
+    stored. One round trip on a hit (the version and the page in one MGET), where a key made from the
+    version needs two. A change racing a build only wastes it: the page carries the version read
+    before the build, now stale. With Redis down the page is built every time."""
+    try:
+        found = cache.get_many([CONTENT_VERSION_KEY, key])
+        version = found.get(CONTENT_VERSION_KEY)
+        if version is None:
+            version = _version(CONTENT_VERSION_KEY)
+    except RedisError as error:
+        logger.warning("cache unavailable, answering uncached: %s", error)
+        return bytes(build())
+    cached = found.get(key)
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == int(version):
+        return bytes(cached[1])
+    body = bytes(build())
+    try:
+        cache.set(key, (int(version), body), timeout)
+    except RedisError as error:
+        logger.warning("cache unavailable, not stored: %s", error)
+    return body
 
 
 def cached_bytes(key_builder: Any, build: Any, timeout: int | None = None) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -35,8 +36,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: APIView | None = None) -> Any:
-        self.validate(request)
-        return super().paginate_queryset(queryset, request, view)
+        page_number, page_size = self.validate(request)
+        if not isinstance(queryset, QuerySet) or queryset.query.distinct or queryset.query.is_sliced:
+            return super().paginate_queryset(queryset, request, view)
+        # One query, not two: the page's rows carry the total (COUNT(*) OVER ()), where Django's
+        # paginator counts first, which for a search evaluates the whole ranking twice.
+        offset = (page_number - 1) * page_size
+        rows = list(queryset.annotate(page_total_count=Window(Count("*")))[offset : offset + page_size])
+        if not rows and page_number > 1:  # past the end: the paginator's own 404
+            return super().paginate_queryset(queryset, request, view)
+        paginator = Paginator(queryset, page_size)
+        paginator.__dict__["count"] = rows[0].page_total_count if rows else 0  # its cached_property
+        self.request = request
+        self.page = Page(rows, page_number, paginator)
+        return rows
 
     def validate(self, request: Request) -> tuple[int, int]:
         """(page, page_size) from the query, or a 400 naming the bad parameter."""

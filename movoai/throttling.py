@@ -1,16 +1,19 @@
-"""The public API's rate limit: N requests a minute per client IP, counted atomically in Redis
-(django-ratelimit's counters: one ADD then INCR per request), shared by every server worker."""
+"""The public API's rate limit: N requests a minute per client IP, counted atomically in Redis and
+shared by every server worker. django-ratelimit's windows and keys (each client's window offset by a
+hash of it), counted in one round trip: SET NX with the expiry and INCR in one pipeline, where
+django-ratelimit's get_usage takes three (ADD, then EXISTS and INCR)."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -23,8 +26,18 @@ from movoai.net import client_ip
 logger = logging.getLogger("movoai.throttling")
 
 
-def _ip_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)
+def rate_limit_hit(*, group: str, client: str, rate: str) -> tuple[int, int, float]:
+    """Count one request of `client` in `group`: (requests in the current window, the limit,
+    seconds until the window ends). Raises RedisError when Redis cannot be reached."""
+    limit, period = _split_rate(rate)
+    window = _get_window(client, period)
+    key = cache.make_and_validate_key(_make_cache_key(group, window, rate, client, ALL))
+    redis = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+    pipeline = redis.pipeline(transaction=False)
+    pipeline.set(key, 0, ex=period + EXPIRATION_FUDGE, nx=True)
+    pipeline.incr(key)
+    _created, count = pipeline.execute()
+    return int(count), limit, max(0.0, window - time.time())
 
 
 class PublicRateThrottle(BaseThrottle):
@@ -41,12 +54,8 @@ class PublicRateThrottle(BaseThrottle):
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
-            usage = get_usage(
-                request._request,
-                group=self.group,
-                key=_ip_key,
-                rate=getattr(settings, self.rate_setting),
-                increment=True,
+            count, limit, time_left = rate_limit_hit(
+                group=self.group, client=client_ip(request._request), rate=getattr(settings, self.rate_setting)
             )
         except RedisError as error:
             if self.fail_closed:
@@ -54,9 +63,9 @@ class PublicRateThrottle(BaseThrottle):
                 raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.") from error
             logger.warning("rate limiter unavailable, request allowed: %s", error)
             return True
-        if usage is None or not usage["should_limit"]:
+        if count <= limit:
             return True
-        self._wait = float(usage["time_left"])
+        self._wait = float(max(1, int(time_left)))
         return False
 
     def wait(self) -> float | None:

@@ -60,29 +60,30 @@ class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
         reject_unknown_params(
             request, {*filterset_class.base_filters, *self.extra_params(), "page", "page_size", "lang"}
         )
-        filterset = filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        paginator: PageNumberPagination = self.paginator  # type: ignore[assignment]
-        page, page_size = paginator.validate(request)
-        key_params = {
-            "view": type(self).__name__,
-            "lang": lang,
-            "page": page,
-            "page_size": page_size,
-            "base": request.build_absolute_uri(request.path),
-            # the raw query, not only the cleaned filters: the page's next/previous links repeat it
-            "query": sorted((name, request.query_params.getlist(name)) for name in request.query_params),
-            "extra": self.extra_key(request),
-        }
+        # Keyed on the raw query (the page's next/previous links repeat it): a cached page is served
+        # without building the filters; only a query that validated once was ever stored.
+        key = type(self).cache_key(
+            {
+                "view": type(self).__name__,
+                "lang": lang,
+                "base": request.build_absolute_uri(request.path),
+                "query": sorted((name, request.query_params.getlist(name)) for name in request.query_params),
+                "extra": self.extra_key(request),
+            }
+        )
 
         def build() -> bytes:
+            filterset = filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            paginator: PageNumberPagination = self.paginator  # type: ignore[assignment]
+            paginator.validate(request)
             queryset = self.filter_results(filterset.qs, request)
             items = paginator.paginate_queryset(queryset, request, view=self)
             data = self.get_serializer(items, many=True, context={"lang": lang}).data
             return render_json(paginator.get_paginated_response(data).data)
 
-        body = cache_keys.cached_bytes(lambda: type(self).cache_key(key_params), build)
+        body = cache_keys.content_bytes(key, build)
         return json_response(body, lang=lang)
 
     def filter_results(self, queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:

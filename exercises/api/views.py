@@ -124,7 +124,7 @@ class ExerciseDetailView(APIView):
                 raise NotFound(f"No exercise with id {exercise_id}.")
             return render_json(ExerciseDetailSerializer(exercise, context={"lang": lang}).data)
 
-        body = cache_keys.cached_bytes(lambda: cache_keys.exercise_detail(exercise_id, lang), build)
+        body = cache_keys.content_bytes(cache_keys.exercise_detail(exercise_id, lang), build)
         return json_response(body, lang=lang)
 
 

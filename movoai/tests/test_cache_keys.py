@@ -1,5 +1,5 @@
-"""Cache keys under one content version: a content change makes every cached page unreachable at
-once; the cache accelerates but is never needed."""
+"""Library content cached under one content version: a content change makes every cached page stale
+at once; the cache accelerates but is never needed."""
 
 from __future__ import annotations
 
@@ -40,26 +40,40 @@ def test_the_content_version_is_stable_until_content_changes():
     assert cache_keys.content_version() == version + 2
 
 
-def test_a_content_change_moves_every_key():
+def test_a_content_change_makes_every_kind_of_cached_content_stale():
     params = {"view": "WorkoutPlanListView", "lang": "en", "page": 1}
-    before = [
+    keys = [
         cache_keys.plan_list(params),
         cache_keys.plan_detail(3, "fr"),
         cache_keys.exercise_list(params),
         cache_keys.exercise_search(params),
         cache_keys.exercise_detail(3, "fr"),
     ]
+    builds = [Builder(f"page {n}".encode()) for n in range(len(keys))]
+    for key, build in zip(keys, builds, strict=True):
+        cache_keys.content_bytes(key, build)
+        cache_keys.content_bytes(key, build)
+    assert [build.calls for build in builds] == [1] * len(keys)
 
     cache_keys.content_changed()
 
-    after = [
-        cache_keys.plan_list(params),
-        cache_keys.plan_detail(3, "fr"),
-        cache_keys.exercise_list(params),
-        cache_keys.exercise_search(params),
-        cache_keys.exercise_detail(3, "fr"),
-    ]
-    assert all(old != new for old, new in zip(before, after, strict=True))
+    for key, build in zip(keys, builds, strict=True):
+        assert cache_keys.content_bytes(key, build) == build.body
+    assert [build.calls for build in builds] == [2] * len(keys)
+
+
+def test_a_page_built_while_content_changed_is_not_served_after_the_change():
+    key = cache_keys.plan_detail(1, "en")
+
+    def build_during_a_change() -> bytes:
+        cache_keys.content_changed()  # staff save while the old page was being rendered
+        return b"old"
+
+    assert cache_keys.content_bytes(key, build_during_a_change) == b"old"
+    fresh = Builder(b"new")
+    assert cache_keys.content_bytes(key, fresh) == b"new"
+    assert cache_keys.content_bytes(key, fresh) == b"new"
+    assert fresh.calls == 1
 
 
 def test_keys_differ_by_parameters_and_language():
@@ -101,14 +115,15 @@ def test_cached_bytes_builds_once_then_serves_from_the_cache():
     assert cache.get(key) == build.body
 
 
-def test_cached_bytes_builds_again_after_a_content_change():
+def test_content_bytes_builds_once_then_serves_from_the_cache():
     build = Builder()
+    key = cache_keys.exercise_detail(1, "fr")
 
-    cache_keys.cached_bytes(lambda: cache_keys.plan_detail(1, "en"), build)
-    cache_keys.content_changed()
-    cache_keys.cached_bytes(lambda: cache_keys.plan_detail(1, "en"), build)
+    first = cache_keys.content_bytes(key, build)
+    second = cache_keys.content_bytes(key, build)
 
-    assert build.calls == 2
+    assert first == second == build.body
+    assert build.calls == 1
 
 
 def test_a_failed_build_stores_nothing():
@@ -128,7 +143,7 @@ def test_with_redis_unreachable_cached_bytes_still_builds(unreachable_cache):
 
     with override_settings(CACHES=unreachable_cache):
         first = cache_keys.cached_bytes(lambda: cache_keys.plan_detail(1, "en"), build)
-        second = cache_keys.cached_bytes(lambda: cache_keys.plan_detail(1, "en"), build)
+        second = cache_keys.content_bytes(cache_keys.plan_detail(1, "en"), build)
 
     assert first == second == build.body
     assert build.calls == 2

@@ -83,5 +83,5 @@ class WorkoutPlanDetailView(APIView):
                 raise NotFound(f"No template plan with id {plan_id}.")
             return render_json(WorkoutPlanDetailSerializer(plan, context={"lang": lang}).data)
 
-        body = cache_keys.cached_bytes(lambda: cache_keys.plan_detail(plan_id, lang), build)
+        body = cache_keys.content_bytes(cache_keys.plan_detail(plan_id, lang), build)
         return json_response(body, lang=lang)

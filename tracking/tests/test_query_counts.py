@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # Each request also looks the user up; last_active is written at most every few minutes, so the
 # requests measured here come after a first one that wrote it.
 DETAIL_QUERIES = 5  # the user, the assignment, the plan, its plan exercises with their exercises, the logs
-HISTORY_QUERIES = 3  # the user, the count, the page with the logs' exercises
-LIST_QUERIES = 3  # the user, the count, the page with each plan and its completion
+HISTORY_QUERIES = 2  # the user, the page (with its total) with the logs' exercises
+LIST_QUERIES = 2  # the user, the page (with its total) with each plan and its completion
 
 
 def add_logs(user_plan: UserPlan, count: int) -> None:
