@@ -23,6 +23,10 @@ STAPLE_SQL = (
 # Below these trigram word similarities a name is not a fuzzy match (whole query; each word).
 FUZZY_THRESHOLD = 0.45
 FUZZY_WORD_THRESHOLD = 0.6
+# The search's candidate filter uses the index-backed operator %> (word similarity at least
+# pg_trgm.word_similarity_threshold), which every database connection sets to this (settings
+# DATABASES OPTIONS): the lower of the two, so the candidates hold every fuzzy match.
+TRGM_WORD_SIMILARITY_THRESHOLD = min(FUZZY_THRESHOLD, FUZZY_WORD_THRESHOLD)
 
 
 def exercise_list() -> QuerySet[Exercise]:
@@ -179,8 +183,23 @@ def exercise_search(queryset: QuerySet[Exercise], *, query: str) -> QuerySet[Exe
         *fuzzy_words_params,
         *fuzzy_whole_params,
     ]
+    # Candidates first, by conditions the indexes answer (exercises/migrations/0004): every
+    # exercise of tier 5 to 3 (contains) has the query's letters in its glued names, tier 3 (names)
+    # and 2 match the full text, tier 1 is a word similarity of at least the connection's threshold.
+    # The ranking below then runs on the candidates only, not on the whole library.
+    glued_names = f"replace({both_names}, ' ', '')"
+    candidate_parts = [f"{glued_names} LIKE %s", f"{both_names} %%> %s"]
+    candidate_params: list[object] = [f"%{_like_escape(glued)}%", normalized]
+    if tsquery:
+        candidate_parts.append(f"search_vector @@ {tsquery[0]}")
+        candidate_params.extend(tsquery[1])
+    if words:
+        candidate_parts.append("(" + " AND ".join([f"{both_names} %%> %s"] * len(words)) + ")")
+        candidate_params.extend(words)
+    candidates = RawSQL("(" + " OR ".join(candidate_parts) + ")", candidate_params, output_field=BooleanField())  # noqa: S611 - all parameters
     return (
-        queryset.annotate(
+        queryset.filter(candidates)
+        .annotate(
             search_tier=RawSQL(tier_sql, tier_params, output_field=IntegerField()),  # noqa: S611 - all parameters
             search_staple=RawSQL(STAPLE_SQL, [], output_field=BooleanField()),  # noqa: S611 - constant SQL
             search_similarity=RawSQL(similarity, similarity_params),  # noqa: S611

@@ -99,7 +99,13 @@ DATABASES: dict[str, dict[str, Any]] = {
         **_database,
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5)},
+        "OPTIONS": {
+            "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            # The search's candidate filter relies on this threshold (exercises.selectors:
+            # TRGM_WORD_SIMILARITY_THRESHOLD); a page read costs about as much as a sequential
+            # one when the library is in memory, so the planner takes the search indexes.
+            "options": "-c pg_trgm.word_similarity_threshold=0.45 -c random_page_cost=1.1",
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

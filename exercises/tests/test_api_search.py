@@ -257,3 +257,15 @@ def test_the_same_search_again_runs_no_query(api, django_assert_num_queries):
         again = api.get(SEARCH, {"q": "haltères épaules"})
 
     assert again.content == first.content
+
+
+def test_every_connection_uses_the_trigram_threshold_the_candidate_filter_relies_on():
+    from django.db import connection
+
+    from exercises.selectors import TRGM_WORD_SIMILARITY_THRESHOLD
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+        (threshold,) = cursor.fetchone()
+
+    assert float(threshold) == TRGM_WORD_SIMILARITY_THRESHOLD
