@@ -8,6 +8,10 @@ Two backends, chosen by settings.EMBEDDING_BACKEND:
   both are checked against pinned SHA-256 digests before they are loaded.
 - "openai": OpenAI's `EMBEDDING_OPENAI_MODEL` (text-embedding-3-small) asked for 384 dimensions,
   through langchain-openai, with OPENAI_API_KEY / OPENAI_BASE_URL.
+- "service": the local model run by the embedder sidecar (coach/embed_server.py, Procfile
+  `embedder:`) at EMBEDDING_SERVICE_URL, over HTTP. The same model and the same vectors, so the
+  same model id; only one process holds the onnxruntime session (~160 MB) instead of every API
+  worker. The sidecar unreachable is an EmbeddingModelError, as a missing model file is.
 
 Each backend names itself with a model id stored next to every vector, so that a switch of model
 re-embeds the content (coach/embedding_index.py) and a search never compares vectors of two models
@@ -18,12 +22,15 @@ threads share it (an onnxruntime session runs concurrently; the tokenizer is use
 from __future__ import annotations
 
 import hashlib
+import http.client
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 from django.conf import settings
@@ -61,7 +68,16 @@ MAX_DESCRIPTION_CHARS = 600
 # Exercises of a plan named in its document.
 MAX_PLAN_EXERCISE_NAMES = 12
 
-BACKEND_LOCAL, BACKEND_OPENAI = "local", "openai"
+BACKEND_LOCAL, BACKEND_OPENAI, BACKEND_SERVICE = "local", "openai", "service"
+
+# The embedder sidecar's limits (coach/embed_server.py), known to its client so that it never asks
+# for more: texts per request, characters per text (the model reads its first MAX_TOKENS tokens,
+# a thousand or two characters of ordinary text) and bytes per request body.
+SERVICE_MAX_TEXTS = 256
+SERVICE_MAX_TEXT_CHARS = 16_384
+SERVICE_MAX_BODY_BYTES = 8 * 1024 * 1024
+# Texts per request of the client: one model batch, a second or so of CPU, well within the timeout.
+SERVICE_CHUNK_TEXTS = 32
 
 
 class EmbeddingModelError(Exception):
@@ -234,6 +250,99 @@ class OpenAIEmbedder:
         return self.embed_documents([text])[0]
 
 
+class ServiceEmbedder:
+    """The local model run by the embedder sidecar (coach/embed_server.py): POST {url}/embed with
+    {"texts", "kind"}, answered {"model_id", "vectors"}. Each thread keeps one keep-alive
+    connection; a request on a connection the sidecar closed meanwhile (its idle timeout, a
+    restart) is sent once more on a new one (embedding is idempotent). Any other failure (refused,
+    timed out, an error answer, another model) raises EmbeddingModelError."""
+
+    def __init__(self, *, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise EmbeddingModelError(f"EMBEDDING_SERVICE_URL must be http://host:port, got {url!r}.")
+        self._host = parts.hostname
+        self._port = parts.port or 80
+        self._path = parts.path.rstrip("/") + "/embed"
+        self._timeout = timeout
+        self._local = threading.local()
+
+    @property
+    def model_id(self) -> str:
+        return LOCAL_MODEL_ID
+
+    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection, and whether it was used before (may have been closed since)."""
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection, True
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+        self._local.connection = connection
+        return connection, False
+
+    def _drop_connection(self) -> None:
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection.close()
+
+    def _post(self, body: bytes) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json"}
+        for _attempt in range(2):
+            connection, reused = self._connection()
+            try:
+                connection.request("POST", self._path, body, headers)
+                response = connection.getresponse()
+                payload = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                self._drop_connection()
+                if reused:
+                    continue  # the sidecar closed an idle connection: once more on a new one
+                raise EmbeddingModelError(f"The embedding service closed the connection: {error!r}") from error
+            except (OSError, http.client.HTTPException) as error:  # refused, timed out, malformed
+                self._drop_connection()
+                raise EmbeddingModelError(
+                    f"The embedding service at {self._host}:{self._port} is unavailable: {error!r}"
+                ) from error
+            if response.will_close:
+                self._drop_connection()
+            return response.status, payload
+        raise EmbeddingModelError("The embedding service closed the connection twice.")  # pragma: no cover
+
+    def _embed(self, texts: Sequence[str], kind: str) -> list[list[float]]:
+        # The sidecar refuses longer texts; the model reads far fewer characters anyway.
+        request = {"texts": [text[:SERVICE_MAX_TEXT_CHARS] for text in texts], "kind": kind}
+        status, payload = self._post(json.dumps(request, ensure_ascii=False).encode())
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            answer = None
+        if status != 200 or not isinstance(answer, dict):
+            detail = answer.get("detail") if isinstance(answer, dict) else payload[:200].decode(errors="replace")
+            raise EmbeddingModelError(f"The embedding service answered HTTP {status}: {detail}")
+        if answer.get("model_id") != LOCAL_MODEL_ID:
+            raise EmbeddingModelError(
+                f"The embedding service runs {answer.get('model_id')!r}, not {LOCAL_MODEL_ID!r}: "
+                "its vectors cannot be compared with the stored ones."
+            )
+        matrix = np.asarray(answer.get("vectors"), dtype=np.float32)
+        if matrix.shape != (len(texts), DIMENSIONS):
+            raise EmbeddingModelError(
+                f"The embedding service gave vectors of shape {matrix.shape}, expected ({len(texts)}, {DIMENSIONS})."
+            )
+        rows: list[list[float]] = matrix.tolist()
+        return rows
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), SERVICE_CHUNK_TEXTS):
+            vectors.extend(self._embed(texts[start : start + SERVICE_CHUNK_TEXTS], "documents"))
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed([text], "query")[0]
+
+
 _embedders: dict[tuple[Any, ...], Embedder] = {}
 _embedders_lock = threading.Lock()
 
@@ -252,8 +361,8 @@ def _local_paths() -> tuple[Path, Path]:
     return Path(model_path), Path(tokenizer_path) if tokenizer_path else DEFAULT_TOKENIZER_PATH
 
 
-def _configuration() -> tuple[Any, ...]:
-    backend = getattr(settings, "EMBEDDING_BACKEND", BACKEND_LOCAL) or BACKEND_LOCAL
+def _configuration(backend: str = "") -> tuple[Any, ...]:
+    backend = backend or getattr(settings, "EMBEDDING_BACKEND", BACKEND_LOCAL) or BACKEND_LOCAL
     batch_size = int(getattr(settings, "EMBEDDING_BATCH_SIZE", 32))
     if backend == BACKEND_LOCAL:
         model_path, tokenizer_path = _local_paths()
@@ -268,7 +377,15 @@ def _configuration() -> tuple[Any, ...]:
             int(getattr(settings, "LLM_MAX_RETRIES", 2)),
             batch_size,
         )
-    raise EmbeddingModelError(f"Unknown EMBEDDING_BACKEND {backend!r}: use {BACKEND_LOCAL} or {BACKEND_OPENAI}.")
+    if backend == BACKEND_SERVICE:
+        return (
+            backend,
+            str(getattr(settings, "EMBEDDING_SERVICE_URL", "http://127.0.0.1:8002")),
+            float(getattr(settings, "EMBEDDING_SERVICE_TIMEOUT_SECONDS", 5.0)),
+        )
+    raise EmbeddingModelError(
+        f"Unknown EMBEDDING_BACKEND {backend!r}: use {BACKEND_LOCAL}, {BACKEND_SERVICE} or {BACKEND_OPENAI}."
+    )
 
 
 def _build(configuration: tuple[Any, ...]) -> Embedder:
@@ -277,17 +394,21 @@ def _build(configuration: tuple[Any, ...]) -> Embedder:
         return LocalEmbedder(
             model_path=model_path, tokenizer_path=tokenizer_path, threads=threads, batch_size=batch_size
         )
+    if configuration[0] == BACKEND_SERVICE:
+        _, url, timeout = configuration
+        return ServiceEmbedder(url=url, timeout=timeout)
     _, model, api_key, base_url, timeout, max_retries, batch_size = configuration
     return OpenAIEmbedder(
         model=model, api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, batch_size=batch_size
     )
 
 
-def get_embedder() -> Embedder:
-    """The process's embedder for the current settings, built on first use (the model's files are
-    verified then) and shared by every thread afterwards. Raises EmbeddingModelError when the
-    configured model cannot be used; the next call tries again."""
-    configuration = _configuration()
+def get_embedder(*, backend: str = "") -> Embedder:
+    """The process's embedder for the current settings (EMBEDDING_BACKEND, unless `backend` names
+    another: the embedder sidecar runs the local model whatever the setting), built on first use
+    (the model's files are verified then) and shared by every thread afterwards. Raises
+    EmbeddingModelError when the configured model cannot be used; the next call tries again."""
+    configuration = _configuration(backend)
     embedder = _embedders.get(configuration)
     if embedder is not None:
         return embedder
@@ -306,9 +427,10 @@ def get_embedder() -> Embedder:
 
 def embedding_model_id() -> str:
     """The id of the configured model, as stored next to each vector. For the local model it is
-    known without loading the model; for OpenAI it names the model and the dimensions."""
+    known without loading the model (and the embedder sidecar runs the same model: no network call);
+    for OpenAI it names the model and the dimensions."""
     configuration = _configuration()
-    if configuration[0] == BACKEND_LOCAL:
+    if configuration[0] in (BACKEND_LOCAL, BACKEND_SERVICE):
         return LOCAL_MODEL_ID
     return f"openai:{configuration[1]}:{DIMENSIONS}"
 

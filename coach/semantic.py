@@ -136,6 +136,16 @@ def _lexical_exercise_ids(
     return list(rows[:count])
 
 
+def _staples_first(queryset: QuerySet[Exercise], limit: int) -> list[ExerciseMatch]:
+    """The exercises the template plans use first, then library order; no similarity."""
+    staple = RawSQL(STAPLE_SQL, [], output_field=BooleanField())  # noqa: S611 - constant SQL
+    ordered = queryset.annotate(search_staple=staple).order_by(F("search_staple").desc(), "id")
+    return [
+        ExerciseMatch(exercise=exercise, score=_rank_score(rank), similarity=None, lexical_rank=None)
+        for rank, exercise in enumerate(ordered[:limit], start=1)
+    ]
+
+
 def semantic_exercise_search(
     queryset: QuerySet[Exercise], *, text: str, limit: int = 10, language: str = "en"
 ) -> list[ExerciseMatch]:
@@ -150,17 +160,12 @@ def semantic_exercise_search(
       similarity, and a lexical match that is only a near spelling counts half. `language` is the
       language of the text ("en" or "fr"): French lexical matches weigh twice, the model being
       English-only. Exercises without a vector of the current model come only from the lexical
-      side; when the model is unavailable the search is lexical only. Three SQL queries (semantic
-      ids, lexical ids, the chosen rows)."""
+      side; when the model is unavailable the search is lexical only, and when no word matches
+      either, as with an empty text. Three SQL queries (semantic ids, lexical ids, the chosen rows)."""
     limit = max(1, min(MAX_LIMIT, limit))
     text = " ".join(text.split())
     if not text:
-        staple = RawSQL(STAPLE_SQL, [], output_field=BooleanField())  # noqa: S611 - constant SQL
-        ordered = queryset.annotate(search_staple=staple).order_by(F("search_staple").desc(), "id")
-        return [
-            ExerciseMatch(exercise=exercise, score=_rank_score(rank), similarity=None, lexical_rank=None)
-            for rank, exercise in enumerate(ordered[:limit], start=1)
-        ]
+        return _staples_first(queryset, limit)
 
     model_id = embedding_model_id()
     query_vector = _query_vector(text)
@@ -169,6 +174,10 @@ def semantic_exercise_search(
         _nearest_exercise_ids(queryset, vector, model_id, max(SEMANTIC_CANDIDATES, limit)) if vector is not None else []
     )
     lexical = _lexical_exercise_ids(queryset, text, vector, model_id, max(LEXICAL_CANDIDATES, limit))
+    if vector is None and not lexical:
+        # No model (the embedder down) and no word matched: the filtered exercises as without a
+        # text, rather than nothing ("shoulder friendly" matches no name, yet the filters do).
+        return _staples_first(queryset, limit)
 
     lexical_weight = LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"])
     semantic_weight = SEMANTIC_WEIGHT if vector is not None else 0.0

