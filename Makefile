@@ -19,6 +19,7 @@ help:
 	@echo "make test   - run every test (pytest, real PostgreSQL and Redis)"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make format - apply ruff's fixes and formatting"
+	@echo "make bench  - the API under load (wrk), every issue #8 target against a ceiling (bench/README.md)"
 	@echo "make services / services-down - start / stop the embedded PostgreSQL and Redis"
 
 venv: $(VENV)/.installed
@@ -56,6 +57,10 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The API under load with the server configuration of `make run` (bench/README.md); BENCH_ARGS="--duration 5".
+bench: demo
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

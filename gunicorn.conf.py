@@ -13,8 +13,11 @@ preload_app = True
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+# A worker is replaced after this many requests (a guard against slow leaks). At 10,000 a loaded
+# worker restarted every few seconds, and each restart left one worker to serve every connection
+# for a second or two: the benchmark's p99 (bench/README.md).
+max_requests = 500_000
+max_requests_jitter = 50_000
 # Our middleware writes one JSON line per request; gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"

@@ -391,3 +391,15 @@ LOGGING = {
 # ---- demo content -------------------------------------------------------------------------------
 EXERCISES_DATA_FILE = BASE_DIR / "exercises" / "data" / "exercises.json"
 EXERCISES_FR_NAMES_FILE = BASE_DIR / "exercises" / "data" / "fr_names.json"
+
+# ---- benchmark mode (make bench, bench/README.md): never in production ---------------------------
+# MOVOAI_BENCH=1 adds the ceiling route (/api/v1/bench/ceiling), an X-SQL-Queries header on every
+# response, and rate limits too high for 32 benchmark connections on one IP to be throttled; the
+# throttles still run (their Redis round trips are part of what is measured).
+BENCH = env_bool("MOVOAI_BENCH", False)
+if BENCH:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured("MOVOAI_BENCH is for benchmarks on a development machine, never production")
+    MIDDLEWARE.insert(0, "movoai.bench.SQLQueryCountMiddleware")
+    PUBLIC_RATE_LIMIT = AI_RATE_LIMIT = LOGIN_RATE_LIMIT = "100000000/m"
+    AI_DAILY_LIMIT_PER_USER = AGENT_EXECUTIONS_PER_DAY = 100_000_000

@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coach.admin import ai_dashboard_view
-from movoai import views
+from movoai import bench, views
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", views.HealthView.as_view(), name="health"),
@@ -13,6 +13,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("tracking.api.urls")),
     path("", include("coach.api.urls")),
+    # benchmark mode only (MOVOAI_BENCH=1): the ceiling route; nothing otherwise
+    *bench.urlpatterns(),
 ]
 
 urlpatterns = [
