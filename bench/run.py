@@ -49,6 +49,8 @@ GROWTH_COPIES = 9  # the library and 9 copies of it: 10 times the exercises
 # Run logs have ids "bee0<run>-<phase>-..."; bench_setup removes every log of the bench user but its own.
 LOG_PHASES = {"warmup": "0001", "measured": "0002", "progress": "0003", "sample": "0004"}
 LIST = "/api/v1/exercises"
+PLAN_CEILING_ROW = "ceiling at the 12-week plan's size"
+CEILING_AGAIN_ROW = "ceiling, again after the GET rows"
 FILTERED = "/api/v1/exercises?muscles=chest&equipment=dumbbell&lang=fr"
 SEARCH = "/api/v1/exercises/search"
 SUGGEST = "/api/v1/ai/suggest-exercises"
@@ -428,6 +430,15 @@ def rows_main(bench: Bench, setup: dict[str, Any], results: dict[str, Any], work
     log(f"ceiling: {rows[-1]['rps']:.0f} requests/s")
 
     plan = setup["plan_id"]
+    # The issue's ceiling is "a constant body of the same size": the 12-week plan is 16 times the
+    # list page, so its own ceiling is measured at its size (its ratio is to that one).
+    http_call(port, "GET", f"/api/v1/workout-plans/{plan}")
+    _, _, plan_body = http_call(port, "GET", f"/api/v1/workout-plans/{plan}")
+    results["plan_ceiling_bytes"] = len(plan_body)
+    rows.append(bench.get(PLAN_CEILING_ROW, f"/api/v1/bench/ceiling?bytes={len(plan_body)}"))
+    workers()
+    log(f"{PLAN_CEILING_ROW}: {rows[-1]['rps']:.0f} requests/s")
+
     for name, path in (
         (LIST_ROW, LIST),
         ("GET /exercises?muscles=chest&equipment=dumbbell&lang=fr (warm)", FILTERED),
@@ -442,6 +453,12 @@ def rows_main(bench: Bench, setup: dict[str, Any], results: dict[str, Any], work
     workers()
     rows.append(bench.uncached("GET /exercises page 1 (uncached)", bench.list_paths, [LIST] * 5))
     workers()
+    # The ceiling again, now that every process has settled: the first measurement runs right
+    # after start-up (the embedder loading its model, the workers' first imports) and has been
+    # seen at a third of this one. The ratios use the higher of the two: the stricter.
+    rows.append(bench.get(CEILING_AGAIN_ROW, f"/api/v1/bench/ceiling?bytes={results['ceiling_bytes']}"))
+    workers()
+    log(f"{CEILING_AGAIN_ROW}: {rows[-1]['rps']:.0f} requests/s")
 
     # POST workout logs: unique client ids; every acknowledged log must be stored once.
     user_path = f"/api/v1/users/{setup['user_id']}"
@@ -638,12 +655,19 @@ def growth_rows(normal: Bench, grown: Bench, results: dict[str, Any]) -> None:
 # ---- targets, report ----------------------------------------------------------------------------
 def judge(results: dict[str, Any]) -> None:
     """Give each row its target from issue #8's table and whether it holds."""
-    ceiling = results["rows"][0]["rps"]
+    ceiling = max(r["rps"] for r in results["rows"] if r["name"] in ("ceiling", CEILING_AGAIN_ROW))
+    results["ceiling_rps"] = ceiling
     for r in results["rows"]:
         r["ratio"] = r["rps"] / ceiling if r.get("rps") else None
 
     def get(name: str) -> dict[str, Any]:
         return next(r for r in results["rows"] if r["name"].startswith(name))
+
+    if any(r["name"] == PLAN_CEILING_ROW for r in results["rows"]):
+        plan_ceiling = get(PLAN_CEILING_ROW)["rps"]
+        plan_row = get("GET /workout-plans/")
+        plan_row["ratio"] = plan_row["rps"] / plan_ceiling
+        plan_row["ratio_to"] = PLAN_CEILING_ROW
 
     def target(name: str, text: str, ok: bool) -> None:
         found = get(name)

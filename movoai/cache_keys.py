@@ -117,21 +117,43 @@ def ai_daily_calls(user_id: Any, day: str) -> str:
     return f"ai:daily:{user_id}:{day}"
 
 
-def content_bytes(key: str, build: Any, timeout: int | None = None) -> bytes:
+def _read_counted(key: str, rate_limit: Any) -> tuple[Any, Any, int]:
+    """The content version and the cached value under `key`, and the request counted against its
+    rate limit (RateLimitEntry), in one pipeline: one round trip for all three."""
+    made = [cache.make_and_validate_key(CONTENT_VERSION_KEY), cache.make_and_validate_key(key)]
+    client = cache._cache.get_client(rate_limit.key, write=True)  # type: ignore[attr-defined]
+    pipeline = client.pipeline(transaction=False)
+    rate_limit.queue(pipeline)
+    pipeline.mget(made)
+    _created, count, (raw_version, raw_cached) = pipeline.execute()
+    loads = cache._cache._serializer.loads  # type: ignore[attr-defined]
+    version = None if raw_version is None else loads(raw_version)
+    cached = None if raw_cached is None else loads(raw_cached)
+    return version, cached, int(count)
+
+
+def content_bytes(
+    key: str, build: Any, timeout: int | None = None, *, rate_limit: Any = None, admit: Any = None
+) -> bytes:
     """Library content (a page of exercises or plans, one exercise or plan) cached under `key` with
     the content version it was built at, served only while that version is current; else `build()`
     stored. One round trip on a hit (the version and the page in one MGET), where a key made from the
     version needs two. A change racing a build only wastes it: the page carries the version read
-    before the build, now stale. With Redis down the page is built every time."""
+    before the build, now stale. With Redis down the page is built every time. Given a rate limit
+    entry (movoai.throttling), the request is counted in the same round trip and `admit(count)`
+    decides, before any build, whether it goes on."""
     try:
-        found = cache.get_many([CONTENT_VERSION_KEY, key])
-        version = found.get(CONTENT_VERSION_KEY)
+        if rate_limit is None:
+            found = cache.get_many([CONTENT_VERSION_KEY, key])
+            version, cached = found.get(CONTENT_VERSION_KEY), found.get(key)
+        else:
+            version, cached, count = _read_counted(key, rate_limit)
+            admit(count)  # raises when the client is over its limit: nothing is built
         if version is None:
             version = _version(CONTENT_VERSION_KEY)
     except RedisError as error:
         logger.warning("cache unavailable, answering uncached: %s", error)
         return bytes(build())
-    cached = found.get(key)
     if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == int(version):
         return bytes(cached[1])
     body = bytes(build())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -26,18 +27,37 @@ from movoai.net import client_ip
 logger = logging.getLogger("movoai.throttling")
 
 
-def rate_limit_hit(*, group: str, client: str, rate: str) -> tuple[int, int, float]:
-    """Count one request of `client` in `group`: (requests in the current window, the limit,
-    seconds until the window ends). Raises RedisError when Redis cannot be reached."""
+@dataclass(frozen=True)
+class RateLimitEntry:
+    """Where one request of a client is counted: the (prefixed) Redis key of its window, the limit,
+    how long the key lives, and when the window ends (epoch seconds)."""
+
+    key: str
+    limit: int
+    expires: int
+    window_end: float
+
+    def queue(self, pipeline: Any) -> None:
+        """Add the count to a Redis pipeline: SET NX with the expiry, then INCR (two replies)."""
+        pipeline.set(self.key, 0, ex=self.expires, nx=True)
+        pipeline.incr(self.key)
+
+
+def rate_limit_entry(*, group: str, client: str, rate: str) -> RateLimitEntry:
     limit, period = _split_rate(rate)
     window = _get_window(client, period)
     key = cache.make_and_validate_key(_make_cache_key(group, window, rate, client, ALL))
-    redis = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
-    pipeline = redis.pipeline(transaction=False)
-    pipeline.set(key, 0, ex=period + EXPIRATION_FUDGE, nx=True)
-    pipeline.incr(key)
+    return RateLimitEntry(key=key, limit=limit, expires=period + EXPIRATION_FUDGE, window_end=window)
+
+
+def rate_limit_hit(*, group: str, client: str, rate: str) -> tuple[int, int, float]:
+    """Count one request of `client` in `group`: (requests in the current window, the limit,
+    seconds until the window ends). Raises RedisError when Redis cannot be reached."""
+    entry = rate_limit_entry(group=group, client=client, rate=rate)
+    pipeline = cache._cache.get_client(entry.key, write=True).pipeline(transaction=False)  # type: ignore[attr-defined]
+    entry.queue(pipeline)
     _created, count = pipeline.execute()
-    return int(count), limit, max(0.0, window - time.time())
+    return int(count), entry.limit, max(0.0, entry.window_end - time.time())
 
 
 class PublicRateThrottle(BaseThrottle):
@@ -51,6 +71,19 @@ class PublicRateThrottle(BaseThrottle):
 
     def __init__(self) -> None:
         self._wait: float | None = None
+
+    def entry(self, request: Request) -> RateLimitEntry:
+        """Where this request is counted, for a view that counts it in its own Redis round trip
+        (movoai.views.CountedContentMixin); then `judge` says whether it is let through."""
+        return rate_limit_entry(
+            group=self.group, client=client_ip(request._request), rate=getattr(settings, self.rate_setting)
+        )
+
+    def judge(self, count: int, entry: RateLimitEntry) -> bool:
+        if count <= entry.limit:
+            return True
+        self._wait = float(max(1, int(entry.window_end - time.time())))
+        return False
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:

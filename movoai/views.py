@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import connection
@@ -14,13 +14,15 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from movoai import cache_keys
 from movoai.api import json_response, reject_unknown_params, render_json, request_language
 from movoai.pagination import PageNumberPagination
+from movoai.throttling import PublicRateThrottle
 
 logger = logging.getLogger("movoai.health")
 COMPONENT_STATES = ["ok", "down"]
@@ -43,7 +45,50 @@ LANG_PARAMETERS = [
 ]
 
 
-class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
+class CountedContentMixin:
+    """For the views that serve cached library content: the public rate limit is counted in the
+    same Redis round trip as the cache read (cache_keys.content_bytes), where DRF would count it
+    in a round trip of its own before the view runs. Other throttles run as usual. A request that
+    fails before reading content (a bad parameter) is still counted, and answers 429 when over."""
+
+    _public_throttle: PublicRateThrottle | None = None
+    _public_counted = False
+
+    def check_throttles(self, request: Request) -> None:
+        view: Any = self
+        durations = []
+        self._public_throttle, self._public_counted = None, False
+        for throttle in view.get_throttles():
+            if type(throttle) is PublicRateThrottle and self._public_throttle is None:
+                self._public_throttle = throttle
+            elif not throttle.allow_request(request, view):
+                durations.append(throttle.wait())
+        if durations:
+            view.throttled(request, max((d for d in durations if d is not None), default=None))
+
+    def content(self, request: Request, key: str, build: Callable[[], bytes]) -> bytes:
+        throttle, view = self._public_throttle, cast(APIView, self)
+        if throttle is None or self._public_counted:
+            return cache_keys.content_bytes(key, build)
+        entry = throttle.entry(request)
+
+        def admit(count: int) -> None:
+            self._public_counted = True
+            if not throttle.judge(count, entry):
+                view.throttled(request, throttle.wait() or 1.0)
+
+        return cache_keys.content_bytes(key, build, rate_limit=entry, admit=admit)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        throttle, view = self._public_throttle, cast(APIView, self)
+        if throttle is not None and not self._public_counted and not isinstance(exc, Throttled):
+            self._public_counted = True
+            if not throttle.allow_request(view.request, view):
+                exc = Throttled(wait=throttle.wait())
+        return cast(Response, super().handle_exception(exc))  # type: ignore[misc]
+
+
+class CachedListView(CountedContentMixin, generics.ListAPIView):  # type: ignore[type-arg]
     """A public, paginated, filtered list rendered once per (filters, page, language, content
     version) and then served from Redis. Subclasses give the queryset, filterset and serializer."""
 
@@ -83,7 +128,7 @@ class CachedListView(generics.ListAPIView):  # type: ignore[type-arg]
             data = self.get_serializer(items, many=True, context={"lang": lang}).data
             return render_json(paginator.get_paginated_response(data).data)
 
-        body = cache_keys.content_bytes(key, build)
+        body = self.content(request, key, build)
         return json_response(body, lang=lang)
 
     def filter_results(self, queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:

@@ -21,7 +21,7 @@ from exercises.models import Exercise
 from exercises.taxonomy import VOCABULARIES
 from movoai import cache_keys
 from movoai.api import json_response, reject_unknown_params, render_json, request_language
-from movoai.views import LANG_PARAMETERS, CachedListView
+from movoai.views import LANG_PARAMETERS, CachedListView, CountedContentMixin
 
 PUBLIC = "Public: no login, no authentication."
 MAX_ID = 2**63 - 1
@@ -104,7 +104,7 @@ class ExerciseSearchView(ExerciseListView):
         return self.list(request)
 
 
-class ExerciseDetailView(APIView):
+class ExerciseDetailView(CountedContentMixin, APIView):
     @extend_schema(
         tags=["exercises"],
         summary="One exercise",
@@ -124,7 +124,7 @@ class ExerciseDetailView(APIView):
                 raise NotFound(f"No exercise with id {exercise_id}.")
             return render_json(ExerciseDetailSerializer(exercise, context={"lang": lang}).data)
 
-        body = cache_keys.content_bytes(cache_keys.exercise_detail(exercise_id, lang), build)
+        body = self.content(request, cache_keys.exercise_detail(exercise_id, lang), build)
         return json_response(body, lang=lang)
 
 

@@ -109,3 +109,34 @@ def test_with_redis_unreachable_requests_are_let_through(api, settings):
         statuses = burst(api, LIMIT + 2)
 
     assert statuses == [200] * (LIMIT + 2)
+
+
+# The cached content views count the limit in the same Redis round trip as their cache read.
+
+
+def test_a_cached_page_counts_against_the_limit_like_any_other(api):
+    dave = address_with_time_left("203.0.113")
+    api.get("/api/v1/exercises/3", REMOTE_ADDR=address_with_time_left("198.51.100"))  # now cached
+
+    statuses = [api.get("/api/v1/exercises/3", REMOTE_ADDR=dave).status_code for _ in range(LIMIT + 1)]
+
+    assert statuses == [200] * LIMIT + [429]
+
+
+def test_requests_with_a_bad_parameter_count_too_and_get_the_429_once_over(api):
+    dave = address_with_time_left("203.0.113")
+
+    statuses = [api.get(URL, {"bogus": "1"}, REMOTE_ADDR=dave).status_code for _ in range(LIMIT + 1)]
+
+    assert statuses == [400] * LIMIT + [429]
+    assert api.get(URL, REMOTE_ADDR=dave).status_code == 429
+
+
+def test_an_over_limit_client_builds_no_page(api, django_assert_num_queries):
+    dave = address_with_time_left("203.0.113")
+    burst(api, LIMIT, REMOTE_ADDR=dave)
+
+    with django_assert_num_queries(0):  # the uncached plan detail is not rendered for a refused client
+        response = api.get("/api/v1/workout-plans/1", REMOTE_ADDR=dave)
+
+    assert response.status_code == 429

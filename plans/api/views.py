@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from movoai import cache_keys
 from movoai.api import json_response, reject_unknown_params, render_json, request_language
-from movoai.views import LANG_PARAMETERS, CachedListView
+from movoai.views import LANG_PARAMETERS, CachedListView, CountedContentMixin
 from plans import selectors
 from plans.api import examples
 from plans.api.filters import WorkoutPlanFilterSet
@@ -62,7 +62,7 @@ class FeaturedPlanListView(WorkoutPlanListView):
         return self.list(request)
 
 
-class WorkoutPlanDetailView(APIView):
+class WorkoutPlanDetailView(CountedContentMixin, APIView):
     @extend_schema(
         tags=["workout plans"],
         summary="One template plan with its schedule",
@@ -83,5 +83,5 @@ class WorkoutPlanDetailView(APIView):
                 raise NotFound(f"No template plan with id {plan_id}.")
             return render_json(WorkoutPlanDetailSerializer(plan, context={"lang": lang}).data)
 
-        body = cache_keys.content_bytes(cache_keys.plan_detail(plan_id, lang), build)
+        body = self.content(request, cache_keys.plan_detail(plan_id, lang), build)
         return json_response(body, lang=lang)
