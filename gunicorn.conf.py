@@ -4,10 +4,14 @@ import multiprocessing
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-# Threaded workers: requests mostly wait on PostgreSQL and Redis.
+# Threaded workers: requests mostly wait on PostgreSQL and Redis. Two processes a core with two
+# threads each, not one with four: a worker takes whatever connections it accepts, and with two
+# workers one of them often held most of the 32 benchmark connections on one core's worth of GIL
+# (the warm list swung between ~850 and ~2,000 requests/s from row to row); with four it stays at
+# ~2,000, and each worker's heap is smaller (bench/README.md).
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, 2 * multiprocessing.cpu_count())))
+threads = int(os.environ.get("WEB_THREADS", "2"))
 # Settings (and with them the embedded PostgreSQL and Redis) load once, before the fork.
 preload_app = True
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
