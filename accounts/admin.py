@@ -29,6 +29,7 @@ from accounts.models import AuthMethod, User
 from accounts.selectors import user_last_active
 from accounts.services import DAILY_ACTIVITIES, FITNESS_LEVELS, GENDERS, WORKOUT_STYLES, user_delete
 from movoai import cache_keys
+from movoai.admin_tools import ReadOnlyAdminMixin, admin_link
 from plans.models import WorkoutPlan
 from tracking.models import UserPlan, UserWorkoutLog
 
@@ -93,19 +94,10 @@ class FitnessLevelFilter(admin.SimpleListFilter):
         return queryset.filter(fitness_level=self.value()) if self.value() else queryset
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AuthMethodInline(ReadOnlyInline):
@@ -141,7 +133,7 @@ class UserPlanInline(ReadOnlyInline):
         )
 
     @admin.display(description="plan")
-    def plan_link(self, user_plan: UserPlan) -> SafeString:
+    def plan_link(self, user_plan: UserPlan) -> SafeString | str:
         return _plan_link(user_plan.plan)
 
     @admin.display(description="exercises logged")
@@ -166,12 +158,12 @@ class CreatedPlanInline(ReadOnlyInline):
     ordering = ("-created_at", "-id")
 
     @admin.display(description="plan")
-    def plan_link(self, plan: WorkoutPlan) -> SafeString:
+    def plan_link(self, plan: WorkoutPlan) -> SafeString | str:
         return _plan_link(plan)
 
 
-def _plan_link(plan: WorkoutPlan) -> SafeString:
-    return format_html('<a href="{}">{}</a>', reverse("admin:plans_workoutplan_change", args=[plan.id]), plan)
+def _plan_link(plan: WorkoutPlan) -> SafeString | str:
+    return admin_link("admin:plans_workoutplan_change", plan.id, plan)
 
 
 @admin.register(User)

@@ -18,7 +18,6 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -26,6 +25,7 @@ from django.utils.safestring import SafeString
 from coach.dashboard import Dashboard, dashboard_get
 from coach.executions import execution_usage
 from coach.models import AgentExecution, AgentExecutionEvent, AgentFeedback
+from movoai.admin_tools import ReadOnlyAdminMixin, admin_link
 
 # The dashboard's index link: the stock index with one module on top (coach/templates/coach/admin_index.html).
 admin.site.index_template = "coach/admin_index.html"
@@ -36,29 +36,8 @@ EMPTY = "—"
 # ---------------------------------------------------------------- read-only admins
 
 
-class ReadOnlyAdminMixin:
-    """Staff may look, never add, change or delete: these rows are the agents' record of what happened."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 def _pretty_json(value: Any) -> SafeString:
     return format_html('<pre class="ai-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def _admin_link(viewname: str, object_id: Any, text: Any) -> str:
-    try:
-        url = reverse(viewname, args=[object_id])
-    except NoReverseMatch:  # the model is not in the admin
-        return str(text)
-    return format_html('<a href="{}">{}</a>', url, text)
 
 
 class AgentExecutionEventInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
@@ -149,13 +128,13 @@ class AgentExecutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore
 
     @admin.display(description="user")
     def user_link(self, execution: AgentExecution) -> str:
-        return _admin_link("admin:accounts_user_change", execution.user_id, execution.user)
+        return admin_link("admin:accounts_user_change", execution.user_id, execution.user)
 
     @admin.display(description="plan")
     def plan_link(self, execution: AgentExecution) -> str:
         if execution.plan_id is None:
             return EMPTY
-        return _admin_link("admin:plans_workoutplan_change", execution.plan_id, execution.plan)
+        return admin_link("admin:plans_workoutplan_change", execution.plan_id, execution.plan)
 
     @admin.display(description="feedback")
     def feedback_given(self, execution: AgentExecution) -> str:
@@ -229,7 +208,7 @@ class AgentFeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[
         if feedback.execution is None:
             return EMPTY
         execution = feedback.execution
-        return _admin_link(
+        return admin_link(
             "admin:coach_agentexecution_change", execution.id, f"{execution.get_kind_display()} ({execution.status})"
         )
 

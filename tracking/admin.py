@@ -4,32 +4,20 @@ each user's cached progress in step."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from movoai.admin_tools import ReadOnlyAdminMixin, admin_link
 from tracking.models import UserPlan, UserWorkoutLog
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ViewOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    pass
 
 
-def _user_link(user: User) -> SafeString:
-    url = reverse("admin:accounts_user_change", args=[user.id])
-    return format_html('<a href="{}">{}</a>', url, user.display_name or user.email or user.id)
+def _user_link(user: User) -> SafeString | str:
+    return admin_link("admin:accounts_user_change", user.id, user.display_name or user.email or user.id)
 
 
 @admin.register(UserPlan)
@@ -44,7 +32,7 @@ class UserPlanAdmin(ViewOnlyAdmin):
     show_full_result_count = False
 
     @admin.display(description="user", ordering="user__display_name")
-    def user_link(self, user_plan: UserPlan) -> SafeString:
+    def user_link(self, user_plan: UserPlan) -> SafeString | str:
         return _user_link(user_plan.user)
 
 
@@ -70,7 +58,7 @@ class UserWorkoutLogAdmin(ViewOnlyAdmin):
     show_full_result_count = False
 
     @admin.display(description="user", ordering="user__display_name")
-    def user_link(self, log: UserWorkoutLog) -> SafeString:
+    def user_link(self, log: UserWorkoutLog) -> SafeString | str:
         return _user_link(log.user)
 
     @admin.display(description="plan")
