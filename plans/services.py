@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 
 from exercises.models import Exercise
@@ -231,5 +231,8 @@ def plan_exercises_make_room(*, plan_exercise_ids: list[int]) -> None:
     """Move these plan exercises out of the way before staff save their new week, day and order
     (or delete them): the table's UNIQUE (plan, week, day, order) is checked row by row, so two
     rows swapping places would otherwise collide half way."""
-    for offset, plan_exercise_id in enumerate(sorted(plan_exercise_ids)):
-        PlanExercise.objects.filter(id=plan_exercise_id).update(order_in_day=_PARKING_ORDER + offset)
+    ids = sorted(plan_exercise_ids)
+    if not ids:
+        return
+    parked = Case(*(When(id=row_id, then=Value(_PARKING_ORDER + offset)) for offset, row_id in enumerate(ids)))
+    PlanExercise.objects.filter(id__in=ids).update(order_in_day=parked)  # one UPDATE, not one a row
