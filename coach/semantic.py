@@ -132,8 +132,9 @@ def _lexical_exercise_ids(
     else:
         distance = RawSQL(_distance_sql("exercises"), [model_id, vector], output_field=FloatField())  # noqa: S611
     lexical = exercise_search(queryset, query=text).annotate(embedding_distance=distance)
-    rows = lexical.values_list("id", "search_tier", "embedding_distance")
-    return list(rows[:count])
+    rows = lexical.values_list("id", "search_key", "embedding_distance")
+    # the search's sort key starts with the tier
+    return [(exercise_id, int(key[0]), distance) for exercise_id, key, distance in rows[:count]]
 
 
 def _staples_first(queryset: QuerySet[Exercise], limit: int) -> list[ExerciseMatch]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, QuerySet, Value, When
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BooleanField, F, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
 
 from exercises.models import Exercise
 from exercises.taxonomy import SEARCH_SYNONYMS, STOP_WORDS, normalize
@@ -163,60 +163,53 @@ def exercise_search(queryset: QuerySet[Exercise], *, query: str) -> QuerySet[Exe
     else:
         in_names = anywhere = "false"
         ts_params, rank_sql, rank_params = [], "0", []
-    fuzzy_words = " AND ".join(["word_similarity(%s, " + both_names + ") >= %s"] * len(words)) or "false"
-    fuzzy_words_params: list[object] = [p for w in words for p in (w, FUZZY_WORD_THRESHOLD)]
-    fuzzy_whole = f"word_similarity(%s, {both_names}) >= %s"
-    fuzzy_whole_params: list[object] = [normalized, FUZZY_THRESHOLD]
+    fuzzy_whole = f"{both_names} %%> %s"  # word_similarity(query, names) >= FUZZY_THRESHOLD (below)
+    fuzzy_whole_params: list[object] = [normalized]
     similarity = "greatest(similarity(%s, search_name_en), similarity(%s, search_name_fr))"
     similarity_params = [normalized, normalized]
+    glued_names = f"replace({both_names}, ' ', '')"
 
+    # Which exercises match: a tier above 0, written as conditions the indexes answer
+    # (exercises/migrations/0004), each arm of the OR with an indexed part, the cheap arms first:
+    # the query as whole words of a name (its letters are in the glued names; an exact or prefix
+    # name is such a name), the full text (a match in the names is one), the whole query close to
+    # the words of the names (the operator %> is word_similarity at least the connection's
+    # pg_trgm.word_similarity_threshold, which settings set to FUZZY_THRESHOLD), and, for several
+    # words, every word close to a word of the names (%> for the index, then the stricter check).
+    arms = [f"({glued_names} LIKE %s AND ({contains}))"]
+    arm_params: list[object] = [f"%{_like_escape(glued)}%", *contains_params]
+    if tsquery:
+        arms.append(anywhere)
+        arm_params.extend(ts_params)
+    arms.append(fuzzy_whole)
+    arm_params.extend(fuzzy_whole_params)
+    if len(words) > 1 or words != [normalized]:
+        near = [f"{both_names} %%> %s" for _ in words] + [f"word_similarity(%s, {both_names}) >= %s" for _ in words]
+        arms.append("(" + " AND ".join(near) + ")")
+        arm_params.extend([*words, *[p for w in words for p in (w, FUZZY_WORD_THRESHOLD)]])
+    matched = RawSQL("(" + " OR ".join(arms) + ")", arm_params, output_field=BooleanField())  # noqa: S611 - all parameters
+
+    # Every matching exercise has a tier of at least 1 (a near spelling); the tier and the rest of
+    # the order are one sort key (an array, compared element by element) computed once per row:
+    # PostgreSQL does not share an expression between WHERE, the select list and ORDER BY, so a
+    # scalar subquery names the tier once, and ORDER BY reuses the select list's key.
     tier_sql = (
         f"CASE WHEN {exact} THEN 5 WHEN {prefix} THEN 4 WHEN {in_names} OR {contains} THEN 3 "
-        f"WHEN {anywhere} THEN 2 WHEN {fuzzy_words} OR {fuzzy_whole} THEN 1 ELSE 0 END"
+        f"WHEN {anywhere} THEN 2 ELSE 1 END"
     )
-    tier_params = [
-        *exact_params,
-        *prefix_params,
-        *ts_params,
-        *contains_params,
-        *ts_params,
-        *fuzzy_words_params,
-        *fuzzy_whole_params,
-    ]
-    # Candidates first, by conditions the indexes answer (exercises/migrations/0004): every
-    # exercise of tier 5 to 3 (contains) has the query's letters in its glued names, tier 3 (names)
-    # and 2 match the full text, tier 1 is a word similarity of at least the connection's threshold.
-    # The ranking below then runs on the candidates only, not on the whole library.
-    glued_names = f"replace({both_names}, ' ', '')"
-    candidate_parts = [f"{glued_names} LIKE %s", f"{both_names} %%> %s"]
-    candidate_params: list[object] = [f"%{_like_escape(glued)}%", normalized]
-    if tsquery:
-        candidate_parts.append(f"search_vector @@ {tsquery[0]}")
-        candidate_params.extend(tsquery[1])
-    if words:
-        candidate_parts.append("(" + " AND ".join([f"{both_names} %%> %s"] * len(words)) + ")")
-        candidate_params.extend(words)
-    candidates = RawSQL("(" + " OR ".join(candidate_parts) + ")", candidate_params, output_field=BooleanField())  # noqa: S611 - all parameters
+    tier_params = [*exact_params, *prefix_params, *ts_params, *contains_params, *ts_params]
+    key_sql = (
+        "(SELECT ARRAY[t.tier, "  # noqa: S608 - every value is a parameter
+        f"CASE WHEN t.tier >= 3 AND {STAPLE_SQL} THEN 1 ELSE 0 END, "
+        f"CASE WHEN t.tier >= 2 THEN {rank_sql} ELSE 0 END, "
+        f"{similarity}, -length(exercises.exercise_en)]::float8[] "
+        f"FROM (SELECT {tier_sql} AS tier) t)"
+    )
+    key_params = [*rank_params, *similarity_params, *tier_params]
     return (
-        queryset.filter(candidates)
-        .annotate(
-            search_tier=RawSQL(tier_sql, tier_params, output_field=IntegerField()),  # noqa: S611 - all parameters
-            search_staple=RawSQL(STAPLE_SQL, [], output_field=BooleanField()),  # noqa: S611 - constant SQL
-            search_similarity=RawSQL(similarity, similarity_params),  # noqa: S611
-            search_rank=RawSQL(rank_sql, rank_params, output_field=FloatField()),  # noqa: S611
-            name_length=Length("exercise_en"),
-        )
-        .filter(search_tier__gt=0)
-        .order_by(
-            F("search_tier").desc(),
-            # the staples lead only among name matches: in the taxonomy and fuzzy tiers, how well an
-            # exercise matches (primary over secondary muscle, closer spelling) decides
-            Case(When(search_tier__gte=3, then=F("search_staple")), default=Value(False)).desc(),
-            Case(When(search_tier__gte=2, then=F("search_rank")), default=Value(0.0)).desc(),
-            F("search_similarity").desc(),
-            "name_length",
-            "id",
-        )
+        queryset.filter(matched)
+        .annotate(search_key=RawSQL(key_sql, key_params, output_field=ArrayField(FloatField())))  # noqa: S611
+        .order_by(F("search_key").desc(), "id")
     )
 
 

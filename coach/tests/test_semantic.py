@@ -96,7 +96,7 @@ def test_the_filters_the_vector_order_and_the_limit_are_one_query() -> None:
 
     # the lexical query also reports each match's distance; the other one is ordered by it
     semantic_queries = [
-        q["sql"] for q in queries.captured_queries if "<=>" in q["sql"] and "search_tier" not in q["sql"]
+        q["sql"] for q in queries.captured_queries if "<=>" in q["sql"] and "search_key" not in q["sql"]
     ]
     assert len(semantic_queries) == 1
     (sql,) = semantic_queries
