@@ -6,7 +6,6 @@ import uuid
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -123,8 +122,9 @@ def user_touch(*, user: User) -> None:
     goes to Redis, and to the users table at most once every LAST_ACTIVE_FLUSH_SECONDS."""
     now = timezone.now()
     try:
-        cache.set(cache_keys.user_last_active(user.id), now.isoformat(), LAST_ACTIVE_CACHE_SECONDS)
-        first_in_window = cache.add(cache_keys.user_last_active_flushed(user.id), 1, LAST_ACTIVE_FLUSH_SECONDS)
+        first_in_window = cache_keys.user_last_active_record(
+            user.id, now.isoformat(), timeout=LAST_ACTIVE_CACHE_SECONDS, flush_every=LAST_ACTIVE_FLUSH_SECONDS
+        )
     except RedisError:
         stale = user.last_active is None or (now - user.last_active).total_seconds() > LAST_ACTIVE_FLUSH_SECONDS
         first_in_window = stale

@@ -84,6 +84,20 @@ def user_last_active_flushed(user_id: Any) -> str:
     return f"users:last-active-flushed:{user_id}"
 
 
+def user_last_active_record(user_id: Any, when: str, *, timeout: int, flush_every: int) -> bool:
+    """Store the user's last-active time and claim the window in which it is written to the
+    database, in one round trip (cache.set then cache.add took two); True when this call opened a
+    new window, so the caller writes the time to the users table. Raises RedisError."""
+    dumps = cache._cache._serializer.dumps  # type: ignore[attr-defined]
+    active_key = cache.make_and_validate_key(user_last_active(user_id))
+    flushed_key = cache.make_and_validate_key(user_last_active_flushed(user_id))
+    pipeline = cache._cache.get_client(active_key, write=True).pipeline(transaction=False)  # type: ignore[attr-defined]
+    pipeline.set(active_key, dumps(when), ex=timeout)
+    pipeline.set(flushed_key, dumps(1), ex=flush_every, nx=True)  # as cache.add
+    _stored, opened = pipeline.execute()
+    return bool(opened)
+
+
 def _digest(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
 

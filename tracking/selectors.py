@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -61,23 +61,36 @@ def user_plan_get(*, user: User, user_plan_id: int) -> UserPlan | None:
     return UserPlan.objects.select_related("plan").filter(user=user, id=user_plan_id).first()
 
 
-def user_plan_for_plan(*, user: User, plan_id: int) -> UserPlan | None:
-    """The assignment a log of this plan belongs to when the client does not say: the active one,
-    else paused, else completed; the most recently started first."""
-    status_order: dict[str, int] = {UserPlan.Status.ACTIVE: 0, UserPlan.Status.PAUSED: 1, UserPlan.Status.COMPLETED: 2}
-    return min(
-        UserPlan.objects.filter(user=user, plan_id=plan_id),
-        key=lambda up: (status_order.get(up.status, 3), -up.start_date.toordinal(), -up.id),
-        default=None,
+def _assignments_for_log(*, user: User, plan_id: Any) -> QuerySet[UserPlan]:
+    """The user's assignments of a plan in the order a log of the plan is filed under them when
+    the client does not say: the active one, else paused, else completed; the most recently
+    started first."""
+    status_order = Case(
+        When(status=UserPlan.Status.ACTIVE, then=Value(0)),
+        When(status=UserPlan.Status.PAUSED, then=Value(1)),
+        When(status=UserPlan.Status.COMPLETED, then=Value(2)),
+        default=Value(3),
     )
+    return UserPlan.objects.filter(user=user, plan_id=plan_id).order_by(status_order, "-start_date", "-id")
+
+
+def user_plan_for_plan(*, user: User, plan_id: int) -> UserPlan | None:
+    """The assignment a log of this plan belongs to when the client does not say."""
+    return _assignments_for_log(user=user, plan_id=plan_id).first()
 
 
 def plan_exercise_for_user(*, user: User, plan_exercise_id: int) -> PlanExercise | None:
-    """A plan exercise of a plan the user follows (any status) or owns; None otherwise."""
+    """A plan exercise of a plan the user follows (any status) or owns; None otherwise. What a log
+    of it needs, in one query: its exercise's id and names (the rest of the exercise deferred) and
+    `default_user_plan_id`, the assignment the log is filed under when the client does not say
+    (user_plan_for_plan; None when the user only owns the plan)."""
     followed = UserPlan.objects.filter(user=user).values("plan_id")
+    default_assignment = _assignments_for_log(user=user, plan_id=OuterRef("plan_id")).values("id")[:1]
     return (
-        PlanExercise.objects.select_related("plan", "exercise")
+        PlanExercise.objects.select_related("exercise")
+        .only("id", "plan_id", "exercise__id", "exercise__exercise_en", "exercise__exercise_fr")
         .filter(Q(plan_id__in=followed) | Q(plan__created_by=user), id=plan_exercise_id)
+        .annotate(default_user_plan_id=Subquery(default_assignment, output_field=IntegerField()))
         .first()
     )
 

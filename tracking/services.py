@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.http import Http404
 from django.utils import timezone
 
@@ -128,7 +130,7 @@ class LogInput:
 @dataclass
 class ResolvedLog:
     plan_exercise: PlanExercise
-    user_plan: UserPlan | None
+    user_plan_id: int | None
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,7 +147,7 @@ def _resolve(*, user: User, data: LogInput) -> ResolvedLog:
         errors["date_performed"] = [f"Must not be after {latest.isoformat()} (one day ahead of the user's today)."]
     elif data.date_performed < EARLIEST_LOG_DATE:
         errors["date_performed"] = [f"Must not be before {EARLIEST_LOG_DATE.isoformat()}."]
-    user_plan: UserPlan | None = None
+    user_plan_id: int | None = None
     if plan_exercise is not None:
         if data.user_plan_id is not None:
             user_plan = selectors.user_plan_get(user=user, user_plan_id=data.user_plan_id)
@@ -153,14 +155,15 @@ def _resolve(*, user: User, data: LogInput) -> ResolvedLog:
                 errors["user_plan_id"] = [
                     f"Assigned plan {data.user_plan_id} is not this user's assignment of the plan exercise's plan."
                 ]
+            user_plan_id = data.user_plan_id
         else:
-            user_plan = selectors.user_plan_for_plan(user=user, plan_id=plan_exercise.plan_id)
+            user_plan_id = plan_exercise.default_user_plan_id  # type: ignore[attr-defined]
     if errors:
         raise ValidationError(errors)
     assert plan_exercise is not None
     values = {name: getattr(data, name) for name in LOG_FIELDS}
     values["notes"] = values["notes"] or ""
-    return ResolvedLog(plan_exercise=plan_exercise, user_plan=user_plan, values=values)
+    return ResolvedLog(plan_exercise=plan_exercise, user_plan_id=user_plan_id, values=values)
 
 
 def _existing(*, user: User, log_id: uuid.UUID) -> UserWorkoutLog | None:
@@ -172,33 +175,49 @@ def _existing(*, user: User, log_id: uuid.UUID) -> UserWorkoutLog | None:
 
 
 def _insert(*, user: User, log_id: uuid.UUID, resolved: ResolvedLog) -> tuple[UserWorkoutLog, bool]:
-    """Insert, or return the log a concurrent request stored under the same id first."""
-    try:
-        with transaction.atomic():
-            log = UserWorkoutLog.objects.create(
-                id=log_id,
-                user=user,
-                user_plan=resolved.user_plan,
-                plan_exercise=resolved.plan_exercise,
-                exercise=resolved.plan_exercise.exercise,
-                **resolved.values,
-            )
-    except IntegrityError:
-        stored = _existing(user=user, log_id=log_id)
-        if stored is None:
-            raise
-        return stored, False
-    return log, True
-
-
-@transaction.atomic
-def workout_log_record(*, user: User, data: LogInput) -> tuple[UserWorkoutLog, bool]:
-    """Store a workout log; (log, created). The same client id again returns the stored log."""
-    log_id = data.id or uuid.uuid4()
+    """Insert, or return the log stored under the same id first (a retry, or a concurrent request
+    with the same id): one statement, INSERT ... ON CONFLICT DO NOTHING, which needs neither a
+    savepoint nor a look-up first; the look-up happens only when the id was taken."""
+    log = UserWorkoutLog(
+        id=log_id,
+        user=user,
+        user_plan_id=resolved.user_plan_id,
+        plan_exercise=resolved.plan_exercise,
+        exercise=resolved.plan_exercise.exercise,
+        **resolved.values,
+    )
+    # Django's own INSERT (field preparation, auto_now values), with RETURNING added: bulk_create's
+    # ignore_conflicts cannot say whether the row went in.
+    query = InsertQuery(UserWorkoutLog, on_conflict=OnConflict.IGNORE)
+    query.insert_values(UserWorkoutLog._meta.concrete_fields, [log])
+    connection = connections[router.db_for_write(UserWorkoutLog)]
+    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING 1", params)
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        log._state.adding = False
+        log._state.db = connection.alias
+        return log, True
     stored = _existing(user=user, log_id=log_id)
-    if stored is not None:
-        return stored, False
-    log, created = _insert(user=user, log_id=log_id, resolved=_resolve(user=user, data=data))
+    if stored is None:  # the conflicting row was deleted in between: nothing is stored
+        raise Conflict(f"The log {log_id} was deleted while it was being stored; send it again.")
+    return stored, False
+
+
+def workout_log_record(*, user: User, data: LogInput) -> tuple[UserWorkoutLog, bool]:
+    """Store a workout log; (log, created). The same client id again returns the stored log, even
+    when the log would not be accepted now (its plan removed since). No transaction: the checks
+    are reads and the insert is one statement (three queries for a new log, with the user's)."""
+    log_id = data.id or uuid.uuid4()
+    try:
+        resolved = _resolve(user=user, data=data)
+    except ValidationError:
+        stored = _existing(user=user, log_id=log_id) if data.id is not None else None
+        if stored is not None:
+            return stored, False
+        raise
+    log, created = _insert(user=user, log_id=log_id, resolved=resolved)
     if created:
         _user_data_changed(user)
     return log, created
@@ -262,7 +281,11 @@ def workout_log_update(*, log: UserWorkoutLog, data: LogInput) -> UserWorkoutLog
     resolved = _resolve(user=log.user, data=data)
     log.plan_exercise = resolved.plan_exercise
     log.exercise = resolved.plan_exercise.exercise
-    log.user_plan = resolved.user_plan
+    if log.user_plan_id != resolved.user_plan_id:
+        user_plan_field = UserWorkoutLog._meta.get_field("user_plan")
+        if user_plan_field.is_cached(log):
+            user_plan_field.delete_cached_value(log)
+        log.user_plan_id = resolved.user_plan_id
     for name, value in resolved.values.items():
         setattr(log, name, value)
     log.save()

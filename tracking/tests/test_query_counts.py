@@ -9,7 +9,7 @@ import pytest
 
 from tracking.models import UserPlan, UserWorkoutLog
 from tracking.tests.factories import UserPlanFactory
-from tracking.tests.support import logs_path, plan_path, plans_path
+from tracking.tests.support import log_body, logs_path, plan_path, plans_path
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 DETAIL_QUERIES = 5  # the user, the assignment, the plan, its plan exercises with their exercises, the logs
 HISTORY_QUERIES = 2  # the user, the page (with its total) with the logs' exercises
 LIST_QUERIES = 2  # the user, the page (with its total) with each plan and its completion
+# the user, the plan exercise with its exercise's names and the assignment the log is filed under,
+# the insert (ON CONFLICT DO NOTHING: no transaction, no savepoint, no look-up before)
+NEW_LOG_QUERIES = 3
+RETRIED_LOG_QUERIES = 4  # the same, the insert finds the id taken, then the stored log is read
 
 
 def add_logs(user_plan: UserPlan, count: int) -> None:
@@ -93,3 +97,20 @@ def test_the_first_request_of_a_while_records_last_active_once(api, alice, alice
         api.get(plan_path(alice, alices_hiit.id), {"lang": "fr"})
     with django_assert_num_queries(DETAIL_QUERIES):
         api.get(plan_path(alice, alices_hiit.id))
+
+
+def test_a_new_log_costs_three_queries_and_a_retry_four(
+    api, alice, alices_hiit, hiit_day_one, today, django_assert_num_queries
+):
+    api.get(plans_path(alice))
+    body = log_body(hiit_day_one[0], today)
+
+    with django_assert_num_queries(NEW_LOG_QUERIES):
+        created = api.post(logs_path(alice), body, format="json")
+    with django_assert_num_queries(RETRIED_LOG_QUERIES):
+        retried = api.post(logs_path(alice), body, format="json")
+
+    assert (created.status_code, retried.status_code) == (201, 200)
+    assert created.json()["user_plan_id"] == alices_hiit.id
+    assert retried.json() == created.json()
+    assert UserWorkoutLog.objects.filter(user=alice).count() == 1
