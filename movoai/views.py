@@ -123,6 +123,7 @@ class CachedListView(CountedContentMixin, generics.ListAPIView):  # type: ignore
                 raise ValidationError(filterset.errors)
             paginator: PageNumberPagination = self.paginator  # type: ignore[assignment]
             paginator.validate(request)
+            paginator.count_in_page = self.ranked(request)
             queryset = self.filter_results(filterset.qs, request)
             items = paginator.paginate_queryset(queryset, request, view=self)
             data = self.get_serializer(items, many=True, context={"lang": lang}).data
@@ -133,6 +134,11 @@ class CachedListView(CountedContentMixin, generics.ListAPIView):  # type: ignore
 
     def filter_results(self, queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
         return queryset
+
+    def ranked(self, request: Request) -> bool:
+        """Whether the results are ordered by a costly ranking (a free-text search): the page then
+        carries its total (PageNumberPagination.count_in_page)."""
+        return False
 
     def extra_key(self, request: Request) -> dict[str, Any]:
         return {}

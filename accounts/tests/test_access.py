@@ -233,11 +233,11 @@ def test_the_legacy_path_costs_the_same_queries_with_or_without_a_token(
     owner = with_token(carol)
     api.get(f"{USERS}/{carol.id}/plans")  # the first request of the window writes last_active
 
-    # without a token: the user with whether a login method is theirs, the page with its count
-    with django_assert_num_queries(2):
+    # without a token: the user with whether a login method is theirs, the count, the page
+    with django_assert_num_queries(3):
         assert api.get(f"{USERS}/{carol.id}/plans").status_code == 200
-    # with a token: the token's user, the page with its count
-    with django_assert_num_queries(2):
+    # with a token: the token's user, the count, the page
+    with django_assert_num_queries(3):
         assert owner.get(f"{USERS}/me/plans").status_code == 200
 
 

@@ -36,6 +36,9 @@ class ExerciseListView(CachedListView):
     def get_queryset(self) -> QuerySet[Exercise]:
         return selectors.exercise_list()
 
+    def ranked(self, request: Request) -> bool:
+        return bool(request.query_params.get("search"))
+
     @extend_schema(
         tags=["exercises"],
         summary="List exercises",
@@ -85,6 +88,9 @@ class ExerciseSearchView(ExerciseListView):
 
     def filter_results(self, queryset: QuerySet[Exercise], request: Request) -> QuerySet[Exercise]:
         return selectors.exercise_search(queryset, query=self._query(request))
+
+    def ranked(self, request: Request) -> bool:
+        return True
 
     @extend_schema(
         tags=["exercises"],

@@ -360,10 +360,21 @@ def test_an_exercise_without_media_says_so(api):
 
 
 @pytest.mark.parametrize("page_size", [5, 100])
-def test_a_page_costs_one_query_whatever_its_size(api, django_assert_num_queries, page_size):
-    with django_assert_num_queries(1):  # the page with its total (COUNT(*) OVER ()): no query per exercise
+def test_a_page_costs_two_queries_whatever_its_size(api, django_assert_num_queries, page_size):
+    with django_assert_num_queries(2):  # the total, then the page from the index: no query per exercise
         response = api.get(EXERCISES, {"page_size": page_size, "lang": "fr", "equipment": "dumbbell,barbell"})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("path", [EXERCISES, f"{EXERCISES}/search"])
+def test_a_searched_page_carries_its_total_in_one_query(api, django_assert_num_queries, path):
+    params = {"search": "curl"} if path == EXERCISES else {"q": "curl"}
+    with django_assert_num_queries(1):  # COUNT(*) OVER (): the ranking is evaluated once
+        response = api.get(path, {"page_size": 5, **params})
+    body = response.json()
+    assert len(body["results"]) == 5
+    assert body["count"] > 5
+    assert all("curl" in item["name"].lower() for item in body["results"])
 
 
 def test_the_same_page_again_is_served_from_the_cache_without_a_query(api, django_assert_num_queries):

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # Each request also looks the user up; last_active is written at most every few minutes, so the
 # requests measured here come after a first one that wrote it.
 DETAIL_QUERIES = 5  # the user, the assignment, the plan, its plan exercises with their exercises, the logs
-HISTORY_QUERIES = 2  # the user, the page (with its total) with the logs' exercises
-LIST_QUERIES = 2  # the user, the page (with its total) with each plan and its completion
+HISTORY_QUERIES = 3  # the user, the total, the page with the logs' exercises
+LIST_QUERIES = 3  # the user, the total, the page with each plan and its completion
 # the user, the plan exercise with its exercise's names and the assignment the log is filed under,
 # the insert (ON CONFLICT DO NOTHING: no transaction, no savepoint, no look-up before)
 NEW_LOG_QUERIES = 3

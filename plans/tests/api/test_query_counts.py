@@ -7,7 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-LIST_QUERIES = 1  # the page with its total and its exercise counts
+LIST_QUERIES = 2  # the total, then the page with its exercise counts
 DETAIL_QUERIES = 2  # the plan, its plan exercises with their exercises
 
 
