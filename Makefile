@@ -12,7 +12,7 @@ include .env
 export
 endif
 
-.PHONY: run test lint format bench venv services services-down migrate demo clean help
+.PHONY: run test lint format bench venv services services-down migrate demo clean help backup restore backup-check
 
 help:
 	@echo "make run    - set up everything, load the demo content, serve on http://127.0.0.1:$(PORT)"
@@ -21,6 +21,9 @@ help:
 	@echo "make format - apply ruff's fixes and formatting"
 	@echo "make bench  - the API under load (wrk), every issue #8 target against a ceiling (bench/README.md)"
 	@echo "make services / services-down - start / stop the embedded PostgreSQL and Redis"
+	@echo "make backup - pg_dump the database into backups/movoai-<UTC time>.dump (deploy/backup.sh)"
+	@echo "make restore FILE=backups/....dump [TARGET=database URL] [FORCE=1] - restore a backup (deploy/restore.sh)"
+	@echo "make backup-check - back up, restore into a scratch database, compare (deploy/backup_restore_check.py)"
 
 venv: $(VENV)/.installed
 
@@ -46,8 +49,9 @@ run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
+# SENTRY_DSN unset: a DSN in .env must not receive the test run's deliberate crashes.
 test: venv
-	$(BIN)/pytest
+	env -u SENTRY_DSN $(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check .
@@ -61,6 +65,17 @@ format: venv
 # The API under load with the server configuration of `make run` (bench/README.md); BENCH_ARGS="--duration 5".
 bench: demo
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Backups (README, "Deployment"): of DATABASE_URL, else of the embedded PostgreSQL.
+backup: venv
+	deploy/backup.sh
+
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/movoai-....dump [TARGET=database URL] [FORCE=1]" >&2; exit 2; }
+	deploy/restore.sh $(if $(FORCE),--force) "$(FILE)" $(if $(TARGET),"$(TARGET)")
+
+backup-check: venv
+	$(PY) -m deploy.backup_restore_check
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Operations scripts: backups and their tested restore (README, "Deployment")."""
