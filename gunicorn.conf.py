@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from typing import Any
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Threaded workers: requests mostly wait on PostgreSQL and Redis. Two processes a core with two
@@ -29,3 +30,34 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # A request line or header this large is an attack or a bug, not a client.
 limit_request_line = 8190
 limit_request_fields = 100
+
+# Prometheus multiprocess mode (movoai.metrics): each worker writes its values to files in
+# PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. At start, the files of processes that no longer
+# run (an earlier server) are removed, so counts begin again; the Celery worker's, running, stay.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+if _metrics_dir:
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for _entry in os.scandir(_metrics_dir):
+        _pid = _entry.name.removesuffix(".db").rpartition("_")[2]
+        if _entry.name.endswith(".db") and _pid.isdigit() and not _process_alive(int(_pid)):
+            os.remove(_entry.path)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended: its live gauges leave the sum (its counters and histograms stay counted)."""
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, _metrics_dir)  # type: ignore[no-untyped-call]

@@ -224,6 +224,8 @@ def server_env(port: int, extra: dict[str, str]) -> dict[str, str]:
             "HOST": HOST,
             "PORT": str(port),
             "PYTHONUNBUFFERED": "1",
+            # metrics of its own (per port), never mixed with a `make run` on the same checkout
+            "PROMETHEUS_MULTIPROC_DIR": str(ROOT / ".embedded" / "bench" / f"prometheus-{port}"),
             **extra,
         }
     )

@@ -28,6 +28,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from coach.models import LLMCall
+from movoai import metrics
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -169,12 +170,19 @@ class LLMUsageRecorder(BaseCallbackHandler):
         run = self._runs.pop(run_id, None)
         input_tokens, output_tokens, answered_by = _usage(response)
         model = answered_by or (run.model if run else "")
+        cost_usd = llm_cost_usd(model, input_tokens, output_tokens)
+        metrics.ai_usage_record(
+            agent=self.agent or self.purpose,
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+            cost_usd=cost_usd,
+        )
         self._record(
             run,
             model=model,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cost_usd=llm_cost_usd(model, input_tokens, output_tokens),
+            cost_usd=cost_usd,
         )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:

@@ -13,7 +13,9 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from celery import Celery
+from celery import Celery, signals
+
+from movoai import metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movoai.settings")
 
@@ -41,3 +43,9 @@ def _broker_database(sender: Celery, **kwargs: Any) -> None:
 
 
 app.on_after_configure.connect(_broker_database)
+
+# Task counts and durations for /metrics (movoai.metrics): in the worker, and in eager runs.
+signals.task_prerun.connect(metrics.celery_task_prerun, dispatch_uid="movoai.metrics.task_prerun")
+signals.task_postrun.connect(metrics.celery_task_postrun, dispatch_uid="movoai.metrics.task_postrun")
+signals.task_failure.connect(metrics.celery_task_failure, dispatch_uid="movoai.metrics.task_failure")
+signals.task_retry.connect(metrics.celery_task_retry, dispatch_uid="movoai.metrics.task_retry")

@@ -23,13 +23,39 @@ if MOVOAI_ENV not in ("development", "production"):
 IS_PRODUCTION = MOVOAI_ENV == "production"
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if IS_PRODUCTION:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105
+if DEBUG and IS_PRODUCTION:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production: debug pages show settings and source code")
+
+_NEW_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _secret(name: str, development_value: str, *, min_length: int = 1) -> str:
+    """A key from the environment: required in production (never a default there); development falls
+    back to a fixed, public, insecure value so that `make run` needs no setup."""
+    value = env_str(name)
+    if not IS_PRODUCTION:
+        return value or development_value
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set in production; make one with {_NEW_KEY_HINT}")
+    if len(value) < min_length:
+        raise ImproperlyConfigured(f"{name} must be at least {min_length} characters in production")
+    return value
+
+
+SECRET_KEY = _secret("DJANGO_SECRET_KEY", "development-only-insecure-key-do-not-use-in-production")
+# Signs the JWTs (HS256: 32 bytes at least, the size of the hash). Development: SECRET_KEY.
+JWT_SIGNING_KEY = _secret("JWT_SIGNING_KEY", SECRET_KEY, min_length=32)
+# Key of the HMAC stored for verification codes (never the code itself). Development: SECRET_KEY.
+VERIFICATION_CODE_KEY = _secret("VERIFICATION_CODE_KEY", SECRET_KEY, min_length=32)
+# One key per purpose in production, so that one leaked or rotated key does not take the others along.
+if IS_PRODUCTION and len({SECRET_KEY, JWT_SIGNING_KEY, VERIFICATION_CODE_KEY}) < 3:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY, JWT_SIGNING_KEY and VERIFICATION_CODE_KEY must be three different keys in production"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver,[::1]")
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (the API's host names, comma-separated)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its latency histogram (/metrics) covers the whole stack.
+    "movoai.metrics.PrometheusMiddleware",
     "movoai.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -165,7 +193,7 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,  # a key of its own in production (top of this file)
     "AUDIENCE": "movoai-api",
     "ISSUER": "movoai",
     "USER_ID_FIELD": "id",
@@ -179,8 +207,6 @@ SESSION_ABSOLUTE_LIFETIME_DAYS = env_int("SESSION_ABSOLUTE_LIFETIME_DAYS", 90)
 ALLOW_ANONYMOUS_ID_ACCESS = env_bool("ALLOW_ANONYMOUS_ID_ACCESS", True)
 
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
-# Key of the HMAC stored for verification codes (never the code itself).
-VERIFICATION_CODE_KEY = env_str("VERIFICATION_CODE_KEY") or SECRET_KEY
 # SMS: accounts.sms.ConsoleBackend (development), MemoryBackend (tests), FileBackend (one file per
 # message in SMS_FILE_PATH), TwilioBackend (production: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM).
 SMS_FILE_PATH = env_str("SMS_FILE_PATH")
@@ -365,10 +391,35 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # ---- security -----------------------------------------------------------------------------------
+# `manage.py check --deploy` is clean with the production defaults below. Development keeps plain
+# HTTP: no redirect, no HSTS, cookies without Secure.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+# Plain HTTP is redirected to HTTPS, except the load balancers' probe of /health.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+# Behind a proxy that terminates TLS: the header it sets on HTTPS requests, as "X-Forwarded-Proto: https".
+# Without it such a proxy's requests all look like plain HTTP, and the redirect above loops. Only set
+# it when the proxy overwrites that header on every request (else a client could claim HTTPS).
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header:
+    _header, _separator, _https_value = _proxy_ssl_header.partition(":")
+    if not (_separator and _header.strip() and _https_value.strip()):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', got {_proxy_ssl_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.strip().upper().replace("-", "_"), _https_value.strip())
+# HSTS: browsers come back over HTTPS only, for a year, subdomains included; `preload` lets the domain
+# enter the browsers' built-in lists (hstspreload.org), which is hard to undo. Start lower when
+# moving an existing domain to HTTPS (SECURE_HSTS_SECONDS=3600), and set 0 to send no HSTS at all.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", IS_PRODUCTION)
+# The admin's session and CSRF cookies: HTTPS only in production; the session's never readable by scripts.
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)
 
@@ -403,3 +454,36 @@ if BENCH:
     MIDDLEWARE.insert(0, "movoai.bench.SQLQueryCountMiddleware")
     PUBLIC_RATE_LIMIT = AI_RATE_LIMIT = LOGIN_RATE_LIMIT = "100000000/m"
     AI_DAILY_LIMIT_PER_USER = AGENT_EXECUTIONS_PER_DAY = 100_000_000
+
+# ---- monitoring: Prometheus /metrics (movoai.metrics) and Sentry ----------------------------------
+# The bearer token Prometheus sends to /metrics in production (unset: /metrics is a 404 there).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Errors (unhandled exceptions, and the ERROR log records that carry one) go to Sentry when set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    def _sentry_before_send(event: Any, hint: dict[str, Any]) -> Any:
+        """Drop the request log's line for a 5xx (movoai.middleware): the error it reports arrives
+        with its exception from the view or the handler that saw it."""
+        if event.get("logger") == "movoai.request" and "exception" not in event:
+            return None
+        return event
+
+    def _sentry_before_breadcrumb(crumb: Any, hint: dict[str, Any]) -> Any:
+        """Log lines become breadcrumbs with their extra fields: the request log's client IP stays here."""
+        crumb.get("data", {}).pop("client_ip", None)
+        return crumb
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,  # no user ids, IPs, cookies or request bodies
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+        environment=MOVOAI_ENV,
+        release=env_str("SENTRY_RELEASE") or None,
+        before_send=_sentry_before_send,
+        before_breadcrumb=_sentry_before_breadcrumb,
+    )

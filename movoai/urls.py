@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coach.admin import ai_dashboard_view
-from movoai import bench, views
+from movoai import bench, metrics, views
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", views.HealthView.as_view(), name="health"),
@@ -20,6 +20,8 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("health", views.health, name="health-root"),
+    # Prometheus scrapes; in production only with METRICS_TOKEN (a 404 otherwise).
+    path("metrics", metrics.metrics_view, name=metrics.METRICS_URL_NAME),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Staff only (admin_view: anyone else goes to the admin login); before admin/ so that it is not a 404 there.
