@@ -1,14 +1,16 @@
-"""Small helpers shared by the API views: language negotiation, strict query parameters and
-pre-rendered JSON responses."""
+"""Small helpers shared by the API views: language negotiation, strict query parameters,
+pre-rendered JSON responses and the JSON parser of request bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import io
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
+from django.conf import settings
 from django.http import HttpResponse
-from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
@@ -53,6 +55,26 @@ def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
     if unknown:
         allowed_list = ", ".join(sorted(allowed))
         raise ValidationError({name: [f"Unknown query parameter. Allowed: {allowed_list}."] for name in unknown})
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (NaN and Infinity refused), answering a 400 that says what is wrong where
+    DRF's would crash or be cryptic: a body that is not UTF-8, JSON nested past Python's recursion
+    limit (a RecursionError, else a 500)."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        body = stream.read()
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"The request body is not valid {encoding.upper()}: bad byte at {exc.start}.") from exc
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
 
 
 def render_json(data: Any) -> bytes:

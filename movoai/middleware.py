@@ -7,8 +7,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -18,6 +20,48 @@ from movoai.net import client_ip
 logger = logging.getLogger("movoai.request")
 _ANSWERED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def query_string_errors(query_string: bytes) -> dict[str, list[str]]:
+    """{parameter: [message]} for each query parameter (name or value) that is not UTF-8 or holds a
+    NUL byte. Django would silently turn bad bytes into U+FFFD, and PostgreSQL text cannot store NUL."""
+    errors: dict[str, list[str]] = {}
+    for pair in query_string.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        name_bytes = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        name = name_bytes.decode("utf-8", "replace").replace("\x00", "\\0")[:100]
+        for part in (name_bytes, unquote_to_bytes(raw_value.replace(b"+", b" "))):
+            if b"\x00" in part:
+                errors.setdefault(name, []).append("Must not contain a NUL byte (%00).")
+                break
+            try:
+                part.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.setdefault(name, []).append(f"Not valid UTF-8 (byte {exc.start} once percent-decoded).")
+                break
+    return errors
+
+
+class QueryStringMiddleware:
+    """Under /api: a query parameter that is not UTF-8 or holds a NUL byte is a 400 problem naming it,
+    for every endpoint, before a view (or the search, or the cache key) sees a mangled value."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query_string = request.META.get("QUERY_STRING", "")
+        if query_string and request.path.startswith("/api/"):
+            # The bytes as sent: WSGI hands them over as latin-1 text, ASGI (Django) as UTF-8 text.
+            if isinstance(request, WSGIRequest):
+                raw = get_bytes_from_wsgi(request.environ, "QUERY_STRING", "")
+            else:
+                raw = query_string.encode()
+            errors = query_string_errors(raw)
+            if errors:
+                detail = "Invalid query string. " + "; ".join(f"{name}: {' '.join(m)}" for name, m in errors.items())
+                return problem_response(400, detail, errors=errors)
+        return self.get_response(request)
 
 
 class RequestLogMiddleware:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # First: its latency histogram (/metrics) covers the whole stack.
     "movoai.metrics.PrometheusMiddleware",
     "movoai.middleware.RequestLogMiddleware",
+    # A query parameter that is not UTF-8 or holds a NUL byte: a 400 problem naming it (under /api).
+    "movoai.middleware.QueryStringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -166,7 +168,8 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL.replace("unix://",
 REST_FRAMEWORK = {
     # JSON only: no browsable HTML pages under /api.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, with a clear 400 for a body that is not UTF-8 or is nested too deeply (movoai.api).
+    "DEFAULT_PARSER_CLASSES": ["movoai.api.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.tokens.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
