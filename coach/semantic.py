@@ -132,6 +132,8 @@ def _lexical_exercise_ids(
     else:
         distance = RawSQL(_distance_sql("exercises"), [model_id, vector], output_field=FloatField())  # noqa: S611
     lexical = exercise_search(queryset, query=text).annotate(embedding_distance=distance)
+    if lexical.query.is_empty():  # nothing to look for (only symbols): no search_key to read
+        return []
     rows = lexical.values_list("id", "search_key", "embedding_distance")
     # the search's sort key starts with the tier
     return [(exercise_id, int(key[0]), distance) for exercise_id, key, distance in rows[:count]]

@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error answer is a Problem (movoai.errors), with the statuses any operation can return.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "movoai.schema.postprocess_problems"],
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "exercises.taxonomy.LANGUAGE_CODES",
         "ExerciseGoalEnum": "exercises.taxonomy.EXERCISE_GOAL_CODES",

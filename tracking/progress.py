@@ -88,8 +88,8 @@ week_runs AS (
 SELECT
     (SELECT count(*) FROM training_days) AS workouts,
     count(*) AS exercises_completed,
-    coalesce(sum(sets), 0) AS sets,
-    coalesce(sum(reps), 0) AS reps,
+    coalesce(sum(sets), 0)::bigint AS sets,
+    coalesce(sum(reps), 0)::bigint AS reps,
     coalesce(sum(volume_kg), 0) AS volume_kg,
     min(date_performed) AS first_workout,
     max(date_performed) AS last_workout,
@@ -114,7 +114,7 @@ SELECT weeks.week_start,
        count(DISTINCT log.date_performed) AS workouts,
        count(log.id) AS logs,
        coalesce(sum(log.sets_completed), 0) AS sets,
-       coalesce(sum(log.sets_completed::bigint * log.reps_completed), 0) AS reps,
+       coalesce(sum(log.sets_completed::bigint * log.reps_completed), 0)::bigint AS reps,
        coalesce(sum(log.weight_kg * log.sets_completed * log.reps_completed), 0) AS volume_kg
 FROM weeks
 LEFT JOIN user_workout_logs AS log
@@ -130,7 +130,7 @@ ORDER BY weeks.week_start
 _MUSCLES_SQL = """
 SELECT primary_muscle.muscle,
        coalesce(sum(log.sets_completed), 0) AS sets,
-       coalesce(sum(log.sets_completed::bigint * log.reps_completed), 0) AS reps,
+       coalesce(sum(log.sets_completed::bigint * log.reps_completed), 0)::bigint AS reps,
        coalesce(sum(log.weight_kg * log.sets_completed * log.reps_completed), 0) AS volume_kg
 FROM user_workout_logs AS log
 LEFT JOIN plan_exercises AS plan_exercise ON plan_exercise.id = log.plan_exercise_id

@@ -83,6 +83,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 class UserPlanListView(APIView):
     permission_classes = ME_PERMISSIONS
+    pagination_class = PageNumberPagination  # the page envelope in the schema (the view paginates by hand)
 
     @extend_schema(
         tags=["tracking"],
@@ -98,7 +99,7 @@ class UserPlanListView(APIView):
         params = UserPlanListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         lang = request_language(request)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.user_plan_list(user=user, status=params.validated_data.get("status")), request, view=self
         )
@@ -215,6 +216,7 @@ class UserPlanCopyView(APIView):
 
 class WorkoutLogListView(APIView):
     permission_classes = ME_PERMISSIONS
+    pagination_class = PageNumberPagination  # the page envelope in the schema (the view paginates by hand)
 
     @extend_schema(
         tags=["tracking"],
@@ -236,7 +238,7 @@ class WorkoutLogListView(APIView):
         params.is_valid(raise_exception=True)
         filters = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size", "lang")}
         lang = request_language(request) if "lang" in request.query_params else "en"
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.workout_log_list(user=user, **filters), request, view=self)
         return paginator.get_paginated_response([workout_log_item(log, lang) for log in page or []])
 
@@ -314,6 +316,8 @@ def _refused_items(errors: Any, raw: Any, field_name: str) -> list[dict[str, Any
             continue
         raw_item = raw_items[index] if index < len(raw_items) else None
         client_id = raw_item.get("id") if isinstance(raw_item, dict) else None
+        if not isinstance(item_errors, dict):  # the item itself is refused (null, not an object)
+            item_errors = {"non_field_errors": item_errors}
         refused.append(
             {
                 "index": index,

@@ -312,11 +312,12 @@ class PlannedExerciseInput(serializers.Serializer[Any]):
 
 
 class InjuryRiskInput(serializers.Serializer[Any]):
-    exercises = PlannedExerciseInput(  # type: ignore[call-arg]
-        many=True, required=False, allow_null=True, max_length=MAX_PLANNED_EXERCISES
+    # A ListField, not many=True: with many=True, allow_null would let null items through as well.
+    exercises = serializers.ListField(
+        child=PlannedExerciseInput(), required=False, allow_null=True, max_length=MAX_PLANNED_EXERCISES
     )
-    planned_exercises = PlannedExerciseInput(  # type: ignore[call-arg]
-        many=True, required=False, allow_null=True, max_length=MAX_PLANNED_EXERCISES
+    planned_exercises = serializers.ListField(
+        child=PlannedExerciseInput(), required=False, allow_null=True, max_length=MAX_PLANNED_EXERCISES
     )
     plan_id = serializers.IntegerField(
         min_value=1,

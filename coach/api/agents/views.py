@@ -375,6 +375,8 @@ class MotivationView(StartView):
 
 
 class ExecutionListView(AgentsView):
+    pagination_class = PageNumberPagination  # the page envelope in the schema (the view paginates by hand)
+
     @extend_schema(
         tags=TAGS,
         summary="The user's executions",
@@ -395,7 +397,7 @@ class ExecutionListView(AgentsView):
         reject_unknown_params(request, ("type", "status", "page", "page_size"))
         params = io.ExecutionListParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         found = executions.execution_list(
             user=user, kind=params.validated_data.get("type"), status=params.validated_data.get("status")
         )
