@@ -6,6 +6,8 @@ Promises:
 - a code lives 5 minutes (SMS) or 10 (email), works once, and dies after 5 wrong attempts; only the
   newest code of a target (and, for linking, of the asking account) counts;
 - at most 3 codes an hour per target and 3 an hour per client IP and channel: a 429 with Retry-After;
+- at most 30 SMS and 60 email codes a minute from all clients together, counted in Redis: a 429
+  past it, and a 503 (nothing sent) while Redis cannot be reached;
 - sending does the same work whether or not an account owns the target, so the answer tells nothing.
 """
 
@@ -27,12 +29,14 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
+from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled, ValidationError
 
 from accounts.identity import Identity
 from accounts.models import AuthMethod, User, VerificationCode
 from accounts.sms import SmsDeliveryError, send_sms
-from movoai.errors import ServiceUnavailable
+from movoai.errors import OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailable
+from movoai.throttling import rate_limit_hit
 
 logger = logging.getLogger("accounts.codes")
 
@@ -46,6 +50,10 @@ MAX_ATTEMPTS = 5
 CODES_PER_TARGET_PER_HOUR = 3
 CODES_PER_IP_PER_HOUR = 3
 WINDOW = timedelta(hours=1)
+# Codes a minute per channel, all clients together. The hourly limits hold per number, address and
+# IP, which many numbers and IPs get around (SMS pumping: every message is paid for); this caps what
+# such a run can cost. Counted in Redis: with Redis down nothing is sent, the cap is never off.
+CODES_PER_MINUTE_ALL_CLIENTS: dict[str, int] = {"sms": 30, "email": 60}
 INVALID_CODE = "This code is wrong or no longer valid. Check it, or ask for a new code."
 
 # E.164: "+", then 8 to 15 digits, the first not 0. Spaces, dots, dashes and brackets are dropped.
@@ -119,6 +127,23 @@ def _check_hourly_limits(*, channel: str, identifier: str, ip: str | None, now: 
     if wait is not None:
         kind = "SMS" if channel == "sms" else "email"
         raise Throttled(wait=wait, detail=f"At most {CODES_PER_IP_PER_HOUR} {kind} codes an hour from one address.")
+
+
+def _count_send_for_all_clients(channel: str) -> None:
+    """Count one code about to be sent against the channel's cap for all clients: Throttled (429)
+    past it, ServiceUnavailable (503) when the counter in Redis cannot be reached."""
+    rate = f"{CODES_PER_MINUTE_ALL_CLIENTS[channel]}/m"
+    try:
+        count, limit, seconds_left = rate_limit_hit(group="codes-sent", client=f"all:{channel}", rate=rate)
+    except RedisError as error:
+        logger.error("%s code not sent: the limiter is unavailable: %s", channel, error)
+        raise ServiceUnavailable(
+            "Codes cannot be sent right now (their rate limiter is unavailable); try again shortly.",
+            retry_after=OUTAGE_RETRY_AFTER_SECONDS,
+        ) from error
+    if count > limit:
+        kind = "SMS" if channel == "sms" else "email"
+        raise Throttled(wait=max(1, math.ceil(seconds_left)), detail=f"Too many {kind} codes are being sent right now.")
 
 
 def _recipient_language(channel: str, target: str, user: User | None, fallback: str | None) -> str:
@@ -201,8 +226,9 @@ def code_send(
     """Make a code for the target (an E.164 number or an email), store its HMAC and send it.
 
     `user` is the account asking to link the target (purpose link). Raises Throttled (429) past the
-    hourly limits, ServiceUnavailable (503) when the message cannot be sent. Does the same work
-    whether or not an account owns the target."""
+    hourly limits or the cap for all clients, ServiceUnavailable (503) when the message cannot be
+    sent or the cap cannot be counted (Redis down). Does the same work whether or not an account
+    owns the target."""
     target = normalize_phone(target) if channel == "sms" else normalize_email(target)
     identifier = _identifier(channel, target)
     stored_ip = _stored_ip(ip)
@@ -211,6 +237,7 @@ def code_send(
         now = timezone.now()
         _lock(f"codes:target:{identifier}", f"codes:ip:{channel}:{stored_ip}")
         _check_hourly_limits(channel=channel, identifier=identifier, ip=stored_ip, now=now)
+        _count_send_for_all_clients(channel)
         VerificationCode.objects.create(
             identifier=identifier,
             purpose=purpose,

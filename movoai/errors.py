@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -25,6 +27,12 @@ logger = logging.getLogger("movoai.errors")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://movoai.app/problems/"
+# Retry-After of a 503 for a dependency that is down (the database, Redis behind a limiter): soon
+# enough to notice its return, far enough apart not to hammer it.
+OUTAGE_RETRY_AFTER_SECONDS = 5
+DATABASE_DOWN_DETAIL = "The database is unavailable; try again shortly."
+# Redis unreachable or not answering: an outage. Its other errors (a wrong type, a script error) are bugs.
+REDIS_OUTAGES = (RedisConnectionError, RedisTimeoutError)
 
 _TITLES = {
     400: ("bad-request", "Bad request"),
@@ -92,9 +100,38 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class ServiceUnavailable(exceptions.APIException):
+    """503. `retry_after` (seconds) for an outage that should pass, sent as Retry-After; none for a
+    service this server is not configured for."""
+
     status_code = 503
     default_detail = "A service this request needs is unavailable; try again shortly."
     default_code = "service_unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def redis_unavailable(exc: Exception, request: Any) -> ServiceUnavailable:
+    """The 503 for Redis unreachable in code that cannot answer without it (code that can, the
+    cached pages and the fail-open limits, catches RedisError itself), logged as the error it is."""
+    logger.error(
+        "redis unavailable, not handled by the view: %s",
+        exc,
+        exc_info=exc,
+        extra={"request_id": getattr(request, "request_id", None)},
+    )
+    return ServiceUnavailable(retry_after=OUTAGE_RETRY_AFTER_SECONDS)
+
+
+def database_unavailable_response(exc: Exception, request: Any) -> JsonResponse:
+    """The 503 problem for a database that cannot be reached (OperationalError, InterfaceError),
+    logged with the request's id."""
+    logger.error(
+        "database unavailable: %s", exc, exc_info=exc, extra={"request_id": getattr(request, "request_id", None)}
+    )
+    headers = {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
+    return problem_response(503, DATABASE_DOWN_DETAIL, headers=headers)
 
 
 def _field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -143,14 +180,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, DjangoValidationError):
         # services raise Django's ValidationError ({field: [messages]}); it is a 400 like DRF's
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, REDIS_OUTAGES):
+        exc = redis_unavailable(exc, context.get("request"))
 
     if isinstance(exc, OperationalError | InterfaceError):  # unreachable, not a refused write
         request = context.get("request")
         logger.error(
             "database unavailable: %s", exc, exc_info=exc, extra={"request_id": getattr(request, "request_id", None)}
         )
-        body = problem(503, "The database is unavailable; try again shortly.")
-        return Response(body, status=503, headers={"Retry-After": "5"}, content_type=PROBLEM_CONTENT_TYPE)
+        body = problem(503, DATABASE_DOWN_DETAIL)
+        retry_after = {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
+        return Response(body, status=503, headers=retry_after, content_type=PROBLEM_CONTENT_TYPE)
 
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
@@ -166,6 +206,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
     if wait is not None:
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    if isinstance(exc, ServiceUnavailable) and exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
     body = api_problem(exc)

@@ -14,7 +14,7 @@ from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 
-from movoai.errors import problem_response
+from movoai.errors import REDIS_OUTAGES, database_unavailable_response, problem_response, redis_unavailable
 from movoai.net import client_ip
 
 logger = logging.getLogger("movoai.request")
@@ -95,12 +95,14 @@ class RequestLogMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """Log a crash with its request id; a database outage becomes a 503 problem, not a 500."""
+        """Log a crash with its request id; a database or Redis outage becomes a 503 problem, not a 500."""
         request_id = getattr(request, "request_id", None)
         if isinstance(exception, OperationalError | InterfaceError):  # unreachable, not a refused write
-            logger.error("database unavailable: %s", exception, exc_info=exception, extra={"request_id": request_id})
-            detail = "The database is unavailable; try again shortly."
-            return problem_response(503, detail, headers={"Retry-After": "5"})
+            return database_unavailable_response(exception, request)
+        if isinstance(exception, REDIS_OUTAGES):
+            unavailable = redis_unavailable(exception, request)
+            headers = {"Retry-After": str(unavailable.retry_after)}
+            return problem_response(503, str(unavailable.detail), headers=headers)
         if isinstance(exception, _ANSWERED_BY_DJANGO):
             return None  # a 4xx Django answers itself (the admin's 403 for a non-staff POST): no crash
         logger.error("unhandled exception", exc_info=exception, extra={"request_id": request_id})

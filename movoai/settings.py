@@ -122,19 +122,28 @@ TEMPLATES = [
 
 # ---- database -----------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-_database = dj_database_url.parse(DATABASE_URL) if DATABASE_URL else embedded.postgres_settings()
-# Persistent connections, checked before reuse so that a restarted database is survived.
+_database: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL) if DATABASE_URL else embedded.postgres_settings())
+# Options given in DATABASE_URL's query (?sslmode=require&connect_timeout=10) are kept and win;
+# its `options` (server settings) go after ours.
+_url_options: dict[str, Any] = _database.pop("OPTIONS", {})
+# Persistent connections, checked before reuse so that a restarted database is survived: the first
+# request after a restart reconnects, no server restart needed (movoai/tests/test_faults.py).
 DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         **_database,
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
+            # A database host that does not answer holds a request this long before its 503 (a stopped
+            # server, on a socket or a refused port, fails at once).
             "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            **_url_options,
             # The search's candidate filter relies on this threshold (exercises.selectors:
             # TRGM_WORD_SIMILARITY_THRESHOLD); a page read costs about as much as a sequential
             # one when the library is in memory, so the planner takes the search indexes.
-            "options": "-c pg_trgm.word_similarity_threshold=0.45 -c random_page_cost=1.1",
+            "options": " ".join(
+                ["-c pg_trgm.word_similarity_threshold=0.45 -c random_page_cost=1.1", _url_options.get("options", "")]
+            ).strip(),
         },
     }
 }

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from movoai import cache_keys
-from movoai.errors import ServiceUnavailable
+from movoai.errors import OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailable
 from movoai.net import client_ip
 
 logger = logging.getLogger("movoai.throttling")
@@ -93,7 +93,9 @@ class PublicRateThrottle(BaseThrottle):
         except RedisError as error:
             if self.fail_closed:
                 logger.error("rate limiter unavailable, request refused: %s", error)
-                raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.") from error
+                raise ServiceUnavailable(
+                    "The rate limiter is unavailable; try again shortly.", retry_after=OUTAGE_RETRY_AFTER_SECONDS
+                ) from error
             logger.warning("rate limiter unavailable, request allowed: %s", error)
             return True
         if count <= limit:
@@ -140,7 +142,9 @@ def ai_daily_quota_take(user_id: Any) -> None:
         used = cache.incr(key)
     except (RedisError, ValueError) as error:
         logger.error("AI daily limit unavailable, request refused: %s", error)
-        raise ServiceUnavailable("The AI usage counter is unavailable; try again shortly.") from error
+        raise ServiceUnavailable(
+            "The AI usage counter is unavailable; try again shortly.", retry_after=OUTAGE_RETRY_AFTER_SECONDS
+        ) from error
     if used > limit:
         raise Throttled(
             wait=_seconds_to_utc_midnight(),

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from movoai import cache_keys
 from movoai.api import json_response, reject_unknown_params, render_json, request_language
+from movoai.errors import OUTAGE_RETRY_AFTER_SECONDS
 from movoai.pagination import PageNumberPagination
 from movoai.throttling import PublicRateThrottle
 
@@ -174,6 +175,8 @@ class HealthView(APIView):
         body = {"status": overall, "database": database, "cache": cache_state}
         response = JsonResponse(body, status=200 if database == "ok" else 503)
         response["Cache-Control"] = "no-store"
+        if database != "ok":
+            response["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
         return response
 
 

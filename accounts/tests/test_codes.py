@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, connections
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.exceptions import Throttled, ValidationError
@@ -23,6 +24,7 @@ from accounts import codes, sms
 from accounts.identity import Identity
 from accounts.models import AuthMethod, VerificationCode
 from accounts.tests.factories import UserFactory
+from movoai.errors import ServiceUnavailable
 
 PHONE = "+33612345678"
 EMAIL = "alice@example.com"
@@ -357,3 +359,27 @@ def test_concurrent_sends_for_one_number_stay_within_the_hourly_limit():
     assert sum(isinstance(result, codes.CodeSent) for result in results) == 3, results
     assert sum(isinstance(result, Throttled) for result in results) == 3, results
     assert VerificationCode.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_past_the_cap_for_all_clients_codes_are_refused_whoever_asks(monkeypatch):
+    monkeypatch.setitem(codes.CODES_PER_MINUTE_ALL_CLIENTS, "sms", 2)
+    for n in range(2):
+        send_sms_code(f"+3371000000{n}", ip=f"203.0.113.{70 + n}")
+    with pytest.raises(Throttled) as caught:
+        send_sms_code("+33710000009", ip="203.0.113.79")
+    assert "Too many SMS codes" in str(caught.value.detail)
+    assert 0 < vars(caught.value)["wait"] <= 60
+    assert len(sms.outbox) == 2
+    codes.code_send(channel="email", target=EMAIL, purpose="login", ip="203.0.113.79")  # another channel's cap
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_with_redis_unreachable_no_code_is_sent(settings):
+    unreachable = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=unreachable), pytest.raises(ServiceUnavailable) as caught:
+        send_sms_code()
+    assert caught.value.retry_after
+    assert sms.outbox == []
+    assert not VerificationCode.objects.filter(identifier=f"sms:{PHONE}").exists()

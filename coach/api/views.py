@@ -80,8 +80,8 @@ def _answer(
         ai_daily_quota_take(user.id)
         return build()
     model = llm.model_name_for(purpose) if llm.llm_configured() else "rules"
-    key = cache_keys.ai_answer(endpoint, params, model=model)
     try:
+        key = cache_keys.ai_answer(endpoint, params, model=model)  # reads the content version
         cached = cache.get(key)
     except RedisError as error:
         logger.warning("cache unavailable, answering uncached: %s", error)
