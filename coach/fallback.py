@@ -20,6 +20,7 @@ from langchain_core.exceptions import (
     ModelConnectionError,
     ModelError,
     ModelRateLimitError,
+    ModelRefusalError,
     ModelTimeoutError,
     OutputParserException,
 )
@@ -78,7 +79,10 @@ def fallback_reason_for(error: BaseException) -> FallbackReason:
         (ModelConnectionError, ModelAuthenticationError, openai.APIConnectionError, openai.AuthenticationError),
     ):
         return FallbackReason.UNAVAILABLE
-    if isinstance(error, (InvalidModelOutput, OutputParserException, ValidationError, ValueError, KeyError)):
+    # a refusal (OpenAI's `refusal` field instead of the structured answer) is an answer we cannot use
+    if isinstance(
+        error, (InvalidModelOutput, ModelRefusalError, OutputParserException, ValidationError, ValueError, KeyError)
+    ):
         return FallbackReason.INVALID_OUTPUT
     if isinstance(error, (ModelError, openai.OpenAIError, httpx.HTTPError)):
         return FallbackReason.MODEL_ERROR

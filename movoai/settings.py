@@ -360,8 +360,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# An unacknowledged task goes back to the queue after this long (longer than any run).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(600, AGENT_WORKFLOW_TIMEOUT_SECONDS * 5)}
+# Redis has no acknowledgements of its own: kombu keeps a delivered task in an "unacked" set and puts
+# it back in the queue once it has been unacknowledged for CELERY_VISIBILITY_TIMEOUT_SECONDS, checked
+# every CELERY_UNACKED_RESTORE_SECONDS by each worker. That is how the task of a worker killed outright
+# (SIGKILL, OOM, a lost machine: nothing left to give it back) runs again, continuing from its checkpoint.
+# The trade-off: a run lost this way resumes only after the timeout (plus up to one check); a shorter one
+# redelivers a run still going, whose second delivery finds it locked by the first worker and ends (that
+# copy acknowledged): should the first worker die after that, the run is lost. So the timeout must exceed
+# the longest run, the task's hard time limit (AGENT_WORKFLOW_TIMEOUT_SECONDS + 60): 600 s in production;
+# the test of a killed worker (coach/tests/test_worker_killed.py) uses 2 s with runs of a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", max(600, AGENT_WORKFLOW_TIMEOUT_SECONDS * 5)),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 10),
+    # kombu scans on every Nth check only (by default the 10th, every 100 s): on every check here
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

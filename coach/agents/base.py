@@ -25,6 +25,7 @@ from django.conf import settings
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphRecursionError
 from pydantic import BaseModel, Field
 
 from coach import llm
@@ -54,6 +55,11 @@ AGENT_NAMES = (
 # Light agents use the cheap model unless AGENT_MODELS names another.
 CHEAP_AGENTS = frozenset({PROGRESS_ANALYST, NUTRITION_ADVISOR, MOTIVATION_COACH})
 VARIANTS = ("A", "B")
+# Graph steps of an agent's tool loop (each model call and each round of tool calls is a step): six
+# rounds of tools and the answer. A model that keeps calling tools, or keeps sending a structured answer
+# that fails validation (the loop hands the error back and asks again), is cut off here as an unusable
+# answer instead of looping until the workflow's timeout.
+TOOL_LOOP_STEPS = 14
 
 
 class ModelNotConfigured(Exception):
@@ -226,7 +232,13 @@ class Agent(Generic[InT, OutT]):
                     response_format=self.output_model,
                 )
                 human = self.user_message(data, ctx)
-                state = graph.invoke({"messages": [("human", human)]}, config=caller.config(config))
+                try:
+                    config["recursion_limit"] = TOOL_LOOP_STEPS
+                    state = graph.invoke({"messages": [("human", human)]}, config=caller.config(config))
+                except GraphRecursionError as error:
+                    raise InvalidModelOutput(
+                        f"{self.name}: no usable answer within {TOOL_LOOP_STEPS} steps of its tool loop"
+                    ) from error
             answer = state.get("structured_response")
         else:
             answer = model.with_structured_output(self.output_model).invoke(messages, config=config)

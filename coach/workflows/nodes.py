@@ -28,6 +28,7 @@ import httpx
 import openai
 from django.conf import settings
 from langchain_core.exceptions import ModelError
+from langgraph.config import get_config
 from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -38,6 +39,7 @@ from coach.agents import agent as agent_named
 from coach.agents.base import Agent, AgentContext, AgentResult, ModelNotConfigured, fallback_from
 from coach.executions import execution_event
 from coach.fallback import Fallback, InvalidModelOutput
+from coach.models import AgentExecutionEvent
 from coach.workflows.state import WorkflowContext, WorkflowState
 
 if TYPE_CHECKING:
@@ -107,14 +109,35 @@ def model_retry_policy() -> RetryPolicy:
 # ---------------------------------------------------------------- events
 
 
+def _graph_step() -> int | None:
+    """The number of the graph's step being run (LangGraph's superstep; it continues across a
+    checkpoint's resume), or None outside a graph."""
+    try:
+        metadata = get_config().get("metadata") or {}
+    except RuntimeError:
+        return None
+    step = metadata.get("langgraph_step")
+    return step if isinstance(step, int) else None
+
+
 def record_step(context: WorkflowContext, node: str, data: Mapping[str, Any] | None = None) -> None:
-    """A "step" event on the execution (nothing without one), with the node's progress."""
+    """A "step" event on the execution (nothing without one), with the node's progress, once per
+    node and graph step: a worker that died after recording a step but before its checkpoint was
+    written runs the node again from the checkpoint, and the step is not recorded twice."""
     if context.execution_id is None:
+        return
+    graph_step = _graph_step()
+    if (
+        graph_step is not None
+        and AgentExecutionEvent.objects.filter(
+            execution_id=context.execution_id, event="step", data__node=node, data__graph_step=graph_step
+        ).exists()
+    ):
         return
     execution_event(
         context.execution_id,
         "step",
-        {"node": node, **(data or {})},
+        {"node": node, "graph_step": graph_step, **(data or {})},
         progress=context.progress.get(node),
         step=node,
     )
