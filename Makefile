@@ -12,7 +12,7 @@ include .env
 export
 endif
 
-.PHONY: run test lint format bench venv services services-down migrate demo clean help backup restore backup-check
+.PHONY: run test lint format bench loadtest venv services services-down migrate demo clean help backup restore backup-check
 
 help:
 	@echo "make run    - set up everything, load the demo content, serve on http://127.0.0.1:$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make format - apply ruff's fixes and formatting"
 	@echo "make bench  - the API under load (wrk), every issue #8 target against a ceiling (bench/README.md)"
+	@echo "make loadtest - 200 simulated users for 60 s; every acknowledged workout log stored once (bench/README.md)"
 	@echo "make services / services-down - start / stop the embedded PostgreSQL and Redis"
 	@echo "make backup - pg_dump the database into backups/movoai-<UTC time>.dump (deploy/backup.sh)"
 	@echo "make restore FILE=backups/....dump [TARGET=database URL] [FORCE=1] - restore a backup (deploy/restore.sh)"
@@ -65,6 +66,11 @@ format: venv
 # The API under load with the server configuration of `make run` (bench/README.md); BENCH_ARGS="--duration 5".
 bench: demo
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Issue #9: simulated users (browse, search, log workouts with retries, progress) on the server of `make run`,
+# then every acknowledged log counted in PostgreSQL (bench/README.md); LOADTEST_ARGS="--users 50 --duration 20".
+loadtest: demo
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
 
 # Backups (README, "Deployment"): of DATABASE_URL, else of the embedded PostgreSQL.
 backup: venv
