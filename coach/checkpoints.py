@@ -16,22 +16,29 @@ from typing import Any
 
 from django.db import connections
 from langgraph.checkpoint.postgres import PostgresSaver
+from psycopg import pq
 from psycopg.conninfo import make_conninfo
+
+# Every keyword libpq takes in a connection string (sslmode, sslrootcert, application_name, ...).
+LIBPQ_KEYWORDS = frozenset(option.keyword.decode() for option in pq.Conninfo.get_defaults())
 
 
 def checkpoint_conninfo(alias: str = "default") -> str:
     """A libpq connection string for the database Django uses under `alias` (the test database in
-    tests), Unix-socket hosts included."""
+    tests), Unix-socket hosts included, with the connection options of `DATABASE_URL`
+    (`?sslmode=verify-full&sslrootcert=...`) that libpq knows; Django-only ones are left out."""
     settings: dict[str, Any] = connections[alias].settings_dict
+    options: dict[str, Any] = settings.get("OPTIONS") or {}
     parameters = {
+        "connect_timeout": 5,
+        **{key: value for key, value in options.items() if key in LIBPQ_KEYWORDS},
         "dbname": settings["NAME"],
         "user": settings.get("USER") or None,
         "password": settings.get("PASSWORD") or None,
         "host": settings.get("HOST") or None,
-        "port": str(settings["PORT"]) if settings.get("PORT") else None,
-        "connect_timeout": str((settings.get("OPTIONS") or {}).get("connect_timeout", 5)),
+        "port": settings.get("PORT") or None,
     }
-    return make_conninfo("", **{key: value for key, value in parameters.items() if value is not None})
+    return make_conninfo("", **{key: str(value) for key, value in parameters.items() if value not in (None, "")})
 
 
 @contextmanager

@@ -139,20 +139,26 @@ class TaxonomyView(APIView):
         tags=["exercises"],
         summary="Vocabulary of the filters",
         description=f"{PUBLIC} Every muscle, equipment, difficulty, goal and category code with its English "
-        "and French labels: the values the filters accept.",
+        "and French labels: the values the filters accept. `label` is the one in the request's language "
+        "(`lang`, else `Accept-Language`), for a client that shows one.",
+        parameters=LANG_PARAMETERS,
         responses={200: inline_serializer("Taxonomy", {"muscles": serializers.ListField()})},
         examples=[
             OpenApiExample(
                 "Taxonomy",
-                value={"muscles": [{"code": "chest", "en": "Chest", "fr": "Pectoraux"}]},
+                value={"muscles": [{"code": "chest", "label": "Pectoraux", "en": "Chest", "fr": "Pectoraux"}]},
                 response_only=True,
             )
         ],
     )
     def get(self, request: Request) -> HttpResponse:
-        reject_unknown_params(request, set())
+        lang = request_language(request)
+        reject_unknown_params(request, {"lang"})
         body = {
-            name: [{"code": code, "en": en, "fr": fr} for code, (en, fr) in vocabulary.items()]
+            name: [
+                {"code": code, "label": fr if lang == "fr" else en, "en": en, "fr": fr}
+                for code, (en, fr) in vocabulary.items()
+            ]
             for name, vocabulary in VOCABULARIES.items()
         }
-        return json_response(render_json(body))
+        return json_response(render_json(body), lang=lang)

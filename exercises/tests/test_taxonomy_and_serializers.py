@@ -34,16 +34,35 @@ def test_the_taxonomy_lists_every_vocabulary_with_both_labels(api):
     for entries in body.values():
         assert entries
         for entry in entries:
-            assert set(entry) == {"code", "en", "fr"}
+            assert set(entry) == {"code", "label", "en", "fr"}
             assert entry["code"]
             assert entry["en"].strip()
             assert entry["fr"].strip()
-    assert {"code": "chest", "en": "Chest", "fr": "Pectoraux"} in body["muscles"]
-    assert {"code": "resistance band", "en": "Resistance band", "fr": "Élastique"} in body["equipment"]
+            assert entry["label"] == entry["en"]  # English by default
+    assert {"code": "chest", "label": "Chest", "en": "Chest", "fr": "Pectoraux"} in body["muscles"]
+    assert {"code": "resistance band", "label": "Resistance band", "en": "Resistance band", "fr": "Élastique"} in (
+        body["equipment"]
+    )
 
 
-def test_the_taxonomy_takes_no_parameters(api):
-    assert_problem(api.get(TAXONOMY, {"lang": "fr"}), 400, "lang")
+def test_the_taxonomy_labels_follow_the_requested_language(api):
+    by_lang = api.get(TAXONOMY, {"lang": "fr"})
+    by_header = api.get(TAXONOMY, HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.5")
+
+    for response in (by_lang, by_header):
+        assert response.status_code == 200
+        assert response["Content-Language"] == "fr"
+        muscles = response.json()["muscles"]
+        assert {"code": "chest", "label": "Pectoraux", "en": "Chest", "fr": "Pectoraux"} in muscles
+        assert all(entry["label"] == entry["fr"] for entry in muscles)
+    assert "Accept-Language" in by_header["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"), [({"lang": "de"}, "lang"), ({"locale": "fr"}, "locale"), ({"lang": "fr", "q": "x"}, "q")]
+)
+def test_the_taxonomy_names_a_wrong_or_unknown_parameter(api, params, named):
+    assert_problem(api.get(TAXONOMY, params), 400, named)
 
 
 def test_every_code_the_taxonomy_lists_is_accepted_by_the_filters(api):
