@@ -98,3 +98,14 @@ class StrictSerializer(serializers.Serializer[Any]):
             if unknown:
                 raise ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class TextUUIDField(serializers.UUIDField):
+    """A UUID sent as text, as JSON clients send one. DRF's UUIDField also takes an integer and
+    makes a UUID of it, which would store a client's mistaken `"id": 12` under
+    00000000-0000-0000-0000-00000000000c: that is a 400 naming the field instead."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)

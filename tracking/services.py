@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.http import Http404
@@ -77,6 +77,47 @@ def user_plan_assign(
     )
     _user_data_changed(user)
     return user_plan
+
+
+def user_plan_record(
+    *, user: User, plan_id: int, start_date: datetime.date | None, client_id: uuid.UUID | None
+) -> tuple[UserPlan, bool]:
+    """Assign a plan, once per client id; (assignment, created). With a client id already used by
+    this user, the stored assignment is returned and nothing is created, even when two retries race,
+    so an offline queue can resend until it gets an answer. The same id for another plan (or
+    another explicit start date) is a 409: that is a second assignment, which needs its own id.
+    start_date None means the user's today."""
+    if client_id is not None:
+        stored = _user_plan_by_client_id(user=user, client_id=client_id)
+        if stored is not None:
+            return _same_assignment(stored, plan_id=plan_id, start_date=start_date), False
+    try:
+        with transaction.atomic():  # a savepoint: the unique index decides between racing retries
+            created = user_plan_assign(
+                user=user,
+                plan_id=plan_id,
+                start_date=start_date or selectors.user_today(user=user),
+                client_id=client_id,
+            )
+    except IntegrityError:
+        stored = _user_plan_by_client_id(user=user, client_id=client_id) if client_id is not None else None
+        if stored is None:
+            raise
+        return _same_assignment(stored, plan_id=plan_id, start_date=start_date), False
+    return created, True
+
+
+def _user_plan_by_client_id(*, user: User, client_id: uuid.UUID) -> UserPlan | None:
+    return UserPlan.objects.filter(user=user, client_id=client_id).first()
+
+
+def _same_assignment(stored: UserPlan, *, plan_id: int, start_date: datetime.date | None) -> UserPlan:
+    if stored.plan_id != plan_id or (start_date is not None and stored.start_date != start_date):
+        raise Conflict(
+            f"The id {stored.client_id} already assigned plan {stored.plan_id} starting {stored.start_date}: "
+            "a different assignment needs a new id."
+        )
+    return stored
 
 
 @transaction.atomic

@@ -41,7 +41,8 @@ The web and Telegram apps can start without login:
    profile fields). The answer carries the `user_id` and an anonymous token pair (`access`, `refresh`):
    keep the refresh token (it is the proof of this anonymous account when the user later logs in and
    claims it) and send the access token as `Authorization: Bearer <access>` on every call.
-2. Assign a plan: `POST /api/v1/users/me/plans` with `{"plan_id": 1, "start_date": "2026-12-01"}`.
+2. Assign a plan: `POST /api/v1/users/me/plans` with `{"id": "<a UUID the client makes>", "plan_id": 1,
+   "start_date": "2026-12-01"}` (the `id` makes it safe to retry, like a log's).
 3. Log workouts: `POST /api/v1/users/me/workout-logs` with a UUID `id` the client makes when the set
    is done (`crypto.randomUUID()`), plus `plan_exercise_id`, `date_performed`, `sets_completed`,
    `reps_completed`. Safe to retry: posting the same `id` again returns the stored log and creates nothing,

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from accounts.services import FITNESS_LEVELS
 from coach import safety
 from exercises.taxonomy import DIFFICULTIES, EQUIPMENT, GOALS, MUSCLES
+from movoai.api import TextUUIDField
 
 MAX_LIST = 20
 MAX_INLINE_WORKOUTS = 500
@@ -142,7 +143,7 @@ class SuggestExercisesInput(serializers.Serializer[Any]):
 
 class ChatInput(serializers.Serializer[Any]):
     message = serializers.CharField(trim_whitespace=True, allow_blank=False)
-    session_id = serializers.UUIDField(required=False, allow_null=True)
+    session_id = TextUUIDField(required=False, allow_null=True)
     user_id = UserIdField(required=False, allow_null=True)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False, allow_null=True)
     stream = serializers.BooleanField(required=False, default=False)

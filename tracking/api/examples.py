@@ -42,7 +42,9 @@ _USER_PLAN = {
 }
 
 ASSIGN_REQUEST = OpenApiExample(
-    "Assign a template", value={"plan_id": 1, "start_date": "2026-11-23"}, request_only=True
+    "Assign a template",
+    value={"id": "6f1c2b9e-8d4a-4e8b-9a51-0c2f3e7d1a42", "plan_id": 1, "start_date": "2026-11-23"},
+    request_only=True,
 )
 STATUS_REQUEST = OpenApiExample("Pause", value={"status": "paused"}, request_only=True)
 USER_PLAN = OpenApiExample("An assigned plan", value=_USER_PLAN, response_only=True)

@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from exercises.taxonomy import DIFFICULTIES, PLAN_GOALS
-from movoai.api import StrictSerializer
+from movoai.api import StrictSerializer, TextUUIDField
 from plans.api.serializers import plan_exercise_item
 from plans.models import WorkoutPlan
 from tracking.models import UserPlan, UserWorkoutLog
@@ -23,6 +23,11 @@ STATUS_CHOICES = [choice for choice, _ in UserPlan.Status.choices]
 
 
 class UserPlanAssignInput(StrictSerializer):
+    id = TextUUIDField(
+        required=False,
+        help_text="A UUID the client makes for this assignment (`crypto.randomUUID()`): sending it again returns "
+        "the stored assignment (200) and creates nothing, so a lost answer can be retried safely.",
+    )
     plan_id = serializers.IntegerField(min_value=1, help_text="A template plan, or one of the user's own plans.")
     start_date = serializers.DateField(required=False, help_text="Week 1 day 1 of the plan. Default: the user's today.")
 
@@ -73,7 +78,7 @@ class WorkoutLogFields(StrictSerializer):
 
 
 class WorkoutLogInput(WorkoutLogFields):
-    id = serializers.UUIDField(
+    id = TextUUIDField(
         required=False,
         help_text="Made by the client (UUID). Posting the same id again returns the stored log and creates nothing.",
     )
@@ -99,16 +104,16 @@ class WorkoutLogListParams(StrictSerializer):
 
 
 class GuestPlanInput(StrictSerializer):
-    id = serializers.UUIDField(help_text="The id the frontend gave the assignment in localStorage.")
+    id = TextUUIDField(help_text="The id the frontend gave the assignment in localStorage.")
     plan_id = serializers.IntegerField(min_value=1)
     start_date = serializers.DateField()
     status = serializers.ChoiceField(STATUS_CHOICES, required=False, default=UserPlan.Status.ACTIVE)
 
 
 class GuestLogInput(WorkoutLogFields):
-    id = serializers.UUIDField(help_text="The log's client id: a log already stored under it is left as it is.")
+    id = TextUUIDField(help_text="The log's client id: a log already stored under it is left as it is.")
     user_plan_id = None  # type: ignore[assignment]  # a guest knows its assignments by client id only
-    client_plan_id = serializers.UUIDField(
+    client_plan_id = TextUUIDField(
         required=False, allow_null=True, help_text="The client id of the assignment (in `plans`) the log belongs to."
     )
 

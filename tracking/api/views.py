@@ -110,9 +110,16 @@ class UserPlanListView(APIView):
         summary="Assign a plan",
         description=f"Assign a template plan (or one of the user's own custom plans) to the user, status `active`, "
         f"starting on `start_date` (week 1 day 1; default the user's today). An unknown plan or user is a 404. "
-        f"{ONLY_KEY}",
+        f"With an `id` (a UUID the client makes), it is safe to retry: the same `id` again returns the stored "
+        f"assignment (200) and creates nothing, even when two retries race; the same `id` for another plan or "
+        f"another `start_date` is a 409. 201 when created. {ONLY_KEY}",
         request=UserPlanAssignInput,
-        responses={201: UserPlanSerializer, **PROBLEMS},
+        responses={
+            201: UserPlanSerializer,
+            200: UserPlanSerializer,
+            409: OpenApiResponse(OpenApiTypes.OBJECT),
+            **PROBLEMS,
+        },
         examples=[examples.ASSIGN_REQUEST, examples.USER_PLAN],
     )
     def post(self, request: Request, user_id: uuid.UUID | None = None) -> Response:
@@ -121,13 +128,17 @@ class UserPlanListView(APIView):
         data.is_valid(raise_exception=True)
         if data.validated_data["plan_id"] > MAX_ID:
             raise NotFound(f"No plan with id {data.validated_data['plan_id']}.")
-        user_plan = services.user_plan_assign(
+        user_plan, created = services.user_plan_record(
             user=user,
             plan_id=data.validated_data["plan_id"],
-            start_date=data.validated_data.get("start_date") or selectors.user_today(user=user),
+            start_date=data.validated_data.get("start_date"),
+            client_id=data.validated_data.get("id"),
         )
         user_plan = selectors.user_plan_list(user=user).get(id=user_plan.id)
-        return Response(user_plan_item(user_plan, request_language(request)), status=http.HTTP_201_CREATED)
+        return Response(
+            user_plan_item(user_plan, request_language(request)),
+            status=http.HTTP_201_CREATED if created else http.HTTP_200_OK,
+        )
 
 
 class UserPlanDetailView(APIView):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,9 +21,9 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from plans.models import PlanExercise, WorkoutPlan
 from tracking import services
-from tracking.models import UserWorkoutLog
+from tracking.models import UserPlan, UserWorkoutLog
 from tracking.tests.factories import UserPlanFactory
-from tracking.tests.support import log_body, logs_path
+from tracking.tests.support import log_body, logs_path, plans_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,3 +119,20 @@ def test_one_id_raced_by_two_users_belongs_to_the_first(racers, first_exercise):
     assert sorted(statuses) == [201, 409]
     winner = carol if statuses[0] == 201 else dave
     assert list(UserWorkoutLog.objects.filter(id=body["id"]).values_list("user_id", flat=True)) == [winner.id]
+
+
+def test_two_concurrent_assignments_of_one_id_store_one(racers, hiit_plan):
+    """An offline queue that resends an assignment while the first request is still running."""
+    carol = racers[0]
+    for _ in range(ROUNDS):
+        body = {"id": str(uuid.uuid4()), "plan_id": hiit_plan.id}
+
+        def post(body: dict[str, Any] = body) -> int:
+            response = Client().post(plans_path(carol), json.dumps(body), content_type="application/json")
+            return int(response.status_code)
+
+        statuses = race(post, post)
+
+        assert sorted(statuses) == [200, 201]
+        assert UserPlan.objects.filter(user=carol, client_id=body["id"]).count() == 1
+    assert UserPlan.objects.filter(user=carol).count() == 1 + ROUNDS  # the racers fixture's own, and one a round

@@ -75,6 +75,52 @@ def test_assigning_a_template_makes_an_active_assignment(api, alice, hiit_plan, 
     )
 
 
+def test_an_assignment_sent_again_with_its_id_is_stored_once(api, alice, hiit_plan, today):
+    body = {"id": str(uuid.uuid4()), "plan_id": hiit_plan.id, "start_date": today.isoformat()}
+
+    first = api.post(plans_path(alice), body, format="json")
+    again = api.post(plans_path(alice), body, format="json")
+    without_date = api.post(plans_path(alice), {"id": body["id"], "plan_id": hiit_plan.id}, format="json")
+
+    assert first.status_code == 201, first.content
+    assert again.status_code == without_date.status_code == 200
+    assert again.json()["id"] == without_date.json()["id"] == first.json()["id"]
+    assert UserPlan.objects.filter(user=alice).count() == 1
+    assert UserPlan.objects.get(user=alice).client_id == uuid.UUID(body["id"])
+
+
+def test_an_assignment_id_is_per_user(api, alice, bob, hiit_plan):
+    body = {"id": str(uuid.uuid4()), "plan_id": hiit_plan.id}
+
+    for_alice = api.post(plans_path(alice), body, format="json")
+    for_bob = api.post(plans_path(bob), body, format="json")
+
+    assert for_alice.status_code == for_bob.status_code == 201
+    assert for_alice.json()["id"] != for_bob.json()["id"]
+
+
+@pytest.mark.parametrize("change", ["plan", "start_date"])
+def test_an_assignment_id_reused_for_another_assignment_is_a_conflict(
+    api, alice, hiit_plan, strength_plan, today, change
+):
+    body = {"id": str(uuid.uuid4()), "plan_id": hiit_plan.id, "start_date": today.isoformat()}
+    stored_id = api.post(plans_path(alice), body, format="json").json()["id"]
+    other = {"plan_id": strength_plan.id} if change == "plan" else {"start_date": days_after(today, 7).isoformat()}
+
+    problem = assert_problem(api.post(plans_path(alice), {**body, **other}, format="json"), 409)
+
+    assert body["id"] in problem["detail"]
+    assert list(UserPlan.objects.filter(user=alice).values_list("id", "plan_id", "start_date")) == [
+        (stored_id, hiit_plan.id, today)
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", 12, ""])
+def test_an_assignment_id_that_is_not_a_uuid_is_named(api, alice, hiit_plan, bad_id):
+    assert_problem(api.post(plans_path(alice), {"id": bad_id, "plan_id": hiit_plan.id}, format="json"), 400, "id")
+    assert not UserPlan.objects.filter(user=alice).exists()
+
+
 @pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
 def test_the_start_date_defaults_to_the_users_today(api, hiit_plan, time_zone):
     user = UserFactory.create(time_zone=time_zone)

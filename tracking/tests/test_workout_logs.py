@@ -238,6 +238,7 @@ def test_tomorrow_is_the_day_after_the_users_own_today(api, freeze_now, hiit_pla
         ({"plan_exercise_id": None}, "plan_exercise_id"),
         ({"plan_exercise_id": "squat"}, "plan_exercise_id"),
         ({"id": "not-a-uuid"}, "id"),
+        ({"id": 12}, "id"),  # not made a UUID 00000000-...-00000000000c
         ({"mood": "great"}, "mood"),
     ],
 )

@@ -25,6 +25,7 @@ from coach.models import AgentExecution, AgentFeedback
 from coach.validation import GOAL_CODES, MAX_TRAINING_DAYS, equipment_codes, goal_codes, level_code
 from exercises.models import Exercise
 from exercises.taxonomy import normalize
+from movoai.api import TextUUIDField
 
 MAX_LIST = 20
 MAX_PLANNED_EXERCISES = 200
@@ -640,9 +641,7 @@ class FeedbackInput(serializers.Serializer[Any]):
     positive = serializers.BooleanField(required=False, allow_null=True, help_text="Alias of rating.")
     text = CoachTextField(max_length=2000, required=False, allow_blank=True, allow_null=True)
     comment = CoachTextField(max_length=2000, required=False, allow_blank=True, allow_null=True)
-    execution_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="The execution judged (the user's own)."
-    )
+    execution_id = TextUUIDField(required=False, allow_null=True, help_text="The execution judged (the user's own).")
     exercise_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         max_length=MAX_REJECTED_EXERCISES,
