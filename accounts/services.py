@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from contextlib import suppress
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -11,10 +14,13 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from accounts.models import User
+from accounts.selectors import user_with_login_state
 from accounts.tokens import revoke_user_tokens
-from movoai import cache_keys
+from movoai import cache_keys, idempotency
 from movoai.errors import Conflict
 from tracking.models import UserPlan, UserWorkoutLog
+
+logger = logging.getLogger("movoai.accounts")
 
 # last_active is written to the database at most this often per user; Redis has the exact value.
 LAST_ACTIVE_FLUSH_SECONDS = 300
@@ -83,6 +89,54 @@ def user_create(
         if identity is None:
             raise
         raise Conflict(_CONFLICT_DETAILS[identity]) from error
+    return user
+
+
+SIGN_UP_SCOPE = "users.create"
+
+
+@dataclass(frozen=True)
+class SignUp:
+    user: User
+    replayed: bool  # the account an earlier request with the same Idempotency-Key created
+
+
+def user_create_once(
+    *,
+    idempotency_key: str | None,
+    body: Any,
+    telegram_id: int | None = None,
+    guest_id: str | None = None,
+    profile: ProfileChanges | None = None,
+) -> SignUp:
+    """user_create, safe to retry with an Idempotency-Key (movoai.idempotency): the same key and
+    body again return the account the first request made, as long as it is still an anonymous one
+    (deleted since, or holding a login method, it is a 409: a login reaches it, a key does not)."""
+    if idempotency_key is None:
+        return SignUp(user_create(telegram_id=telegram_id, guest_id=guest_id, profile=profile), replayed=False)
+    held = idempotency.claim(scope=SIGN_UP_SCOPE, key=idempotency_key, body=body)
+    if held.replay is not None:
+        return SignUp(_account_to_replay(uuid.UUID(held.replay)), replayed=True)
+    try:
+        user = user_create(telegram_id=telegram_id, guest_id=guest_id, profile=profile)
+    except BaseException:
+        with suppress(RedisError):  # the key expires by itself otherwise
+            idempotency.abandon(held)
+        raise
+    try:
+        idempotency.finish(held, str(user.id))
+    except RedisError as error:  # the account exists: answer it; a retry would not be replayed
+        logger.error("sign-up %s not recorded for its Idempotency-Key: %s", user.id, error)
+    return SignUp(user, replayed=False)
+
+
+def _account_to_replay(user_id: uuid.UUID) -> User:
+    found = user_with_login_state(user_id=user_id)
+    if found is None:
+        raise Conflict(f"The account this {idempotency.HEADER} created has been deleted since.")
+    user, has_login_method = found
+    if has_login_method:
+        raise Conflict(f"The account this {idempotency.HEADER} created has a login method now: log in to reach it.")
     return user
 
 

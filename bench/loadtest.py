@@ -234,11 +234,14 @@ class User:
         deliberate: bool = False,
         token: bool | None = None,
         renewed: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """One request, recorded. `deliberate`: a time-out is the simulated lost answer, not an error."""
         stats = self.run.stats
         send_token = self.by_token if token is None else token
+        extra_headers = headers or {}
         headers = {"Authorization": f"Bearer {self.access}"} if send_token and self.access else {}
+        headers.update(extra_headers)
         if self.lang == "fr":
             headers["Accept-Language"] = "fr"
         stats.sent[kind] += 1
@@ -270,7 +273,15 @@ class User:
             stats.server_errors.append(f"{method} {path} -> {status} {data[:200]!r}")
         if status == 401 and send_token and not renewed and self.refresh and await self.renew():
             return await self.call(
-                kind, endpoint, method, path, body, timeout=timeout, deliberate=deliberate, renewed=True
+                kind,
+                endpoint,
+                method,
+                path,
+                body,
+                timeout=timeout,
+                deliberate=deliberate,
+                renewed=True,
+                headers=extra_headers,
             )
         return Answer(status, str(status), data)
 
@@ -285,22 +296,25 @@ class User:
         return True
 
     async def sign_up(self) -> bool:
-        """Create the account, then assign a plan, as the app does on first launch. Sign-up is not
-        idempotent: a lost sign-up answer leaves an account this user never learns (a new guest id
-        for the next attempt; the run removes such accounts at the end). The assignment carries a
-        client id, so a lost answer is retried with the same body (200: the stored assignment)."""
-        for attempt in range(3):
-            body = {
-                "guest_id": f"{GUEST_PREFIX}{self.run.tag}-{self.index}" + (f".{attempt}" if attempt else ""),
-                "display_name": f"Load test {self.index}",
-                "preferred_language": self.lang,
-            }
-            answer = await self.call("signup", "POST /users", "POST", f"{API}/users", body, token=False)
+        """Create the account, then assign a plan, as the app does on first launch. Both are safe to
+        retry: the sign-up carries an Idempotency-Key (a lost answer is sent again as it was and
+        answers the same account; a 409 with Retry-After means the first is still running) and the
+        assignment a client id (a retry answers the stored assignment, 200)."""
+        body = {
+            "guest_id": f"{GUEST_PREFIX}{self.run.tag}-{self.index}",
+            "display_name": f"Load test {self.index}",
+            "preferred_language": self.lang,
+        }
+        key = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        for _ in range(3):
+            answer = await self.call(
+                "signup", "POST /users", "POST", f"{API}/users", body, token=False, headers={"Idempotency-Key": key}
+            )
             if answer.status == 201:
                 created = answer.json()
                 self.user_id, self.access, self.refresh = created["user_id"], created["access"], created["refresh"]
                 break
-            if not retryable(answer):
+            if not retryable(answer) and answer.status != 409:
                 return False
             await asyncio.sleep(self.rng.uniform(0.5, 1.0))
         else:

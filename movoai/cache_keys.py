@@ -131,6 +131,12 @@ def ai_daily_calls(user_id: Any, day: str) -> str:
     return f"ai:daily:{user_id}:{day}"
 
 
+def idempotency(scope: str, key: str) -> str:
+    """The record of a request sent with `Idempotency-Key: key` (movoai.idempotency); the client's
+    key is hashed, so its length and characters never shape ours."""
+    return f"idempotency:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def _read_counted(key: str, rate_limit: Any) -> tuple[Any, Any, int]:
     """The content version and the cached value under `key`, and the request counted against its
     rate limit (RateLimitEntry), in one pipeline: one round trip for all three."""

@@ -88,9 +88,22 @@ def problem_response(status: int, detail: str, **kwargs: Any) -> JsonResponse:
 
 
 class Conflict(exceptions.APIException):
+    """409. `retry_after` (seconds) for a conflict that passes by itself (a request still in
+    flight), sent as Retry-After."""
+
     status_code = 409
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = 422
+    default_detail = "The request is well-formed but cannot be processed."
+    default_code = "unprocessable"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -206,7 +219,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
     if wait is not None:
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
-    if isinstance(exc, ServiceUnavailable) and exc.retry_after is not None:
+    if isinstance(exc, ServiceUnavailable | Conflict) and exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'

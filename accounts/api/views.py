@@ -26,6 +26,7 @@ from accounts.api.serializers import (
 from accounts.models import User
 from accounts.selectors import UserDetail
 from accounts.tokens import token_pair_for
+from movoai import idempotency
 from movoai.api import reject_unknown_params
 
 TAGS = ["users"]
@@ -79,7 +80,8 @@ UNAUTHORIZED = OpenApiResponse(
 )
 CONFLICT = OpenApiResponse(
     OpenApiTypes.OBJECT,
-    description="Problem details: another user holds this `telegram_id` or `guest_id`.",
+    description="Problem details: another user holds this `telegram_id` or `guest_id`; or the request with this "
+    "Idempotency-Key is still running (Retry-After), or the account it created was deleted or logged into since.",
     examples=[examples.TELEGRAM_TAKEN],
 )
 PROFILE_RULES = (
@@ -125,24 +127,41 @@ class UserCreateView(APIView):
         "anonymous token pair: `access` (15 minutes, sent as `Authorization: Bearer <access>`) and `refresh` "
         "(30 days, traded at `POST /api/v1/auth/refresh`; also the proof of this account when a login later "
         f"claims it with `POST /api/v1/auth/claim-account`). The `user_id` is a random UUID (version 4)."
+        " With an `Idempotency-Key` header the request is safe to retry after a lost answer: the same key and "
+        "body again answer the account the first request created (with a new token pair, "
+        "`Idempotent-Replayed: true`) and create nothing."
         f"{LOCAL_STORAGE_FLOW}",
         request=UserCreateSerializer,
-        responses={201: UserCreatedSerializer, 400: BAD_REQUEST, 409: CONFLICT},
+        parameters=[idempotency.PARAMETER],
+        responses={
+            201: UserCreatedSerializer,
+            400: BAD_REQUEST,
+            409: CONFLICT,
+            422: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Problem details: this Idempotency-Key was used with another body."
+            ),
+        },
         examples=[examples.CREATE_EMPTY, examples.CREATE_GUEST, examples.NEW_USER],
     )
     def post(self, request: Request) -> Response:
         reject_unknown_params(request, set())
+        key = idempotency.request_key(request)
         serializer = UserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields: dict[str, Any] = dict(serializer.validated_data)
-        user = services.user_create(
+        sign_up = services.user_create_once(
+            idempotency_key=key,
+            body=request.data,
             telegram_id=fields.pop("telegram_id", None),
             guest_id=fields.pop("guest_id", None),
             profile=cast(services.ProfileChanges, fields),
         )
-        detail = UserDetail(user=user, workout_count=0, plan_count=0)
+        user = sign_up.user
+        detail = _detail(user) if sign_up.replayed else UserDetail(user=user, workout_count=0, plan_count=0)
         body = {**UserDetailSerializer(detail).data, **token_pair_for(user)}
         response = Response(body, status=201, headers={"Location": f"/api/v1/users/{user.id}"})
+        if sign_up.replayed:
+            response["Idempotent-Replayed"] = "true"
         response["Cache-Control"] = "no-store"
         return response
 

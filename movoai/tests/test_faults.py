@@ -2,11 +2,12 @@
 are stopped under it, then started again (fault_stack.py builds the stack; it owns both servers).
 
 Redis stopped: public reads still answer 200, uncached; /health says the cache is down; sending a
-login code fails closed (a 503 problem, nothing sent); accounts, tracking and the AI endpoints answer
-without a crash. Redis frozen (SIGSTOP, a server that accepts and never answers): the same, each
-request slowed by the socket timeout only. PostgreSQL stopped: a 503 problem with Retry-After, fast;
-/health says the database is down. Each server back: the next requests succeed, with no restart of
-the API (the same gunicorn processes).
+login code fails closed (a 503 problem, nothing sent), and so does a sign-up whose Idempotency-Key
+cannot be recorded; accounts, tracking and the AI endpoints answer without a crash. Redis frozen
+(SIGSTOP, a server that accepts and never answers): the same, each request slowed by the socket
+timeout only. PostgreSQL stopped: a 503 problem with Retry-After, fast; /health says the database is
+down. Each server back: the next requests succeed, with no restart of the API (the same gunicorn
+processes).
 
 After each test the server's log is searched for a crash (a 5xx other than 503, an unhandled
 exception): none anywhere, whatever was tried. The last tests, in process, show the safety net under
@@ -149,6 +150,7 @@ def test_with_redis_stopped_accounts_tracking_and_the_ai_answer_without_a_crash(
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     with stopped(stack.stop_redis, stack.start_redis):
         alice = new_user(api)
+        keyed_sign_up = api.post("/api/v1/users", json={}, headers={"Idempotency-Key": str(uuid.uuid4())})
         me = api.get("/api/v1/users/me", headers=alice)
         assigned = api.post("/api/v1/users/me/plans", json={"plan_id": 1}, headers=alice)
         log = {
@@ -167,6 +169,9 @@ def test_with_redis_stopped_accounts_tracking_and_the_ai_answer_without_a_crash(
         alices_ai = api.post("/api/v1/ai/recommend-workout", json={"days_per_week": 3}, headers=alice)
 
     assert me.status_code == 200, me.text
+    # A sign-up without a key works; one whose Idempotency-Key cannot be recorded is not run.
+    assert "Idempotency-Key cannot be recorded" in assert_problem(keyed_sign_up, 503)["detail"]
+    assert_retry_after(keyed_sign_up)
     assert assigned.status_code == 201, assigned.text
     assert logged.status_code == 201, logged.text
     assert logged_again.status_code in (200, 201), logged_again.text
