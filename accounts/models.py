@@ -121,7 +121,8 @@ class VerificationCode(models.Model):
         LOGIN = "login", "Log in or register"
         LINK = "link", "Link to the current account"
 
-    identifier = models.CharField(max_length=255, help_text="provider:value, e.g. sms:+33612345678")
+    # "email:" and an address of up to 254 characters (RFC 5321) fit
+    identifier = models.CharField(max_length=260, help_text="provider:value, e.g. sms:+33612345678")
     purpose = models.CharField(max_length=8, choices=Purpose.choices)
     code_hmac = models.CharField(max_length=64)
     # the account asking to link the identity (purpose link)

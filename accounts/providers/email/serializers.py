@@ -15,8 +15,8 @@ class EmailAddressField(serializers.EmailField):
     """An email address, trimmed and lower-cased: the identity's key."""
 
     def __init__(self, **kwargs: Any) -> None:
-        # 254 by RFC 5321, less what fits in a code's key: "email:<address>" in 255 characters
-        kwargs.setdefault("max_length", 255 - len("email:"))
+        # RFC 5321's 254; a code's key, "email:<address>", has room for it (VerificationCode.identifier)
+        kwargs.setdefault("max_length", 254)
         kwargs.setdefault("help_text", "The email address (case does not matter).")
         super().__init__(**kwargs)
 

@@ -126,6 +126,24 @@ def test_an_invalid_address_is_a_400_naming_the_field(api, address):
     assert not VerificationCode.objects.exists()
 
 
+# The longest address RFC 5321 allows: 254 characters (a 64-character local part, labels of 63).
+LONGEST = f"{'l' * 64}@{'a' * 63}.{'b' * 63}.{'c' * 58}.fr"
+
+
+def test_the_longest_address_a_mail_server_takes_logs_in(api):
+    assert len(LONGEST) == 254
+    code = send_code(api, LONGEST)
+
+    body = logged_in(post(api, VERIFY, {"email": LONGEST, "code": code}))
+
+    assert AuthMethod.objects.get(user_id=body["user_id"], provider="email").identifier == LONGEST
+
+
+def test_an_address_longer_than_254_characters_is_a_400_naming_the_field(api):
+    assert_problem(post(api, SEND, {"email": "l" + LONGEST}), 400, "email")
+    assert not VerificationCode.objects.exists()
+
+
 def test_send_code_answers_identically_for_a_registered_and_an_unknown_address(api, carol):
     registered = post(api, SEND, {"email": CAROL})
     unknown = post(api, SEND, {"email": "nobody@example.com"})
