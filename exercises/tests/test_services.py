@@ -208,3 +208,61 @@ def test_a_deletion_refreshes_the_cached_pages(api, django_capture_on_commit_cal
         exercise_curated_saved(exercise=None, changed_fields=[])
 
     assert api.get(SEARCH, {"q": "Quokka Hop"}).json()["count"] == 0
+
+
+# ---- the search fields' trigger (db/schema.sql, migration 0006) -----------------------------------
+
+
+def _search_fields(exercise: Exercise) -> tuple[str, str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_name_en, search_name_fr, search_vector::text FROM exercises WHERE id = %s", [exercise.id]
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected_word"),
+    [
+        ("exercise_en", "Zercher Squat", "zercher"),
+        ("exercise_fr", "Squat Zercher à la barre", "zercher"),
+        ("muscles", ["glutes"], "glute"),
+        ("secondary_muscles", ["hamstrings"], "hamstr"),
+        ("equipments", ["kettlebell"], "kettlebel"),
+    ],
+)
+def test_the_search_fields_follow_each_column_they_are_made_of(field, value, expected_word):
+    exercise = ExerciseFactory.create()
+
+    Exercise.objects.filter(id=exercise.id).update(**{field: value})  # one column in the SET list
+
+    assert expected_word in _search_fields(exercise)[2]
+
+
+def test_an_embedding_write_leaves_the_search_fields_alone():
+    """The trigger runs only for the columns the search fields are made of: an embedding written
+    as coach/embedding_index.py writes it does not recompute them (set to a marker by hand first)."""
+    from django.db import connection
+
+    exercise = ExerciseFactory.create(exercise_en="Sissy Squat")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE exercises SET search_vector = 'marker'::tsvector, search_name_en = 'marker' WHERE id = %s",
+            [exercise.id],
+        )
+        cursor.execute(
+            "UPDATE exercises SET embedding = array_fill(0.05, ARRAY[384])::vector, embedding_model = 'test', "
+            "embedding_hash = 'test' WHERE id = %s",
+            [exercise.id],
+        )
+
+    name_en, _name_fr, vector = _search_fields(exercise)
+    assert (name_en, vector) == ("marker", "'marker'")
+    Exercise.objects.filter(id=exercise.id).update(exercise_en="Sissy Squat")  # a name write recomputes them
+    name_en, _name_fr, vector = _search_fields(exercise)
+    assert name_en == "sissy squat"
+    assert "sissi" in vector
