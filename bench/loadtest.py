@@ -305,7 +305,7 @@ class User:
             "display_name": f"Load test {self.index}",
             "preferred_language": self.lang,
         }
-        key = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        key = str(uuid.uuid4())  # never seeded: a key is for one request, not again in the next run
         for _ in range(3):
             answer = await self.call(
                 "signup", "POST /users", "POST", f"{API}/users", body, token=False, headers={"Idempotency-Key": key}

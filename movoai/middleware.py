@@ -1,14 +1,17 @@
-"""Request logging: one structured line per request, with a request id echoed in X-Request-ID."""
+"""Request plumbing: one structured log line per request (with a request id echoed in X-Request-ID),
+query strings checked, and requests whose client has already gone dropped before any work."""
 
 from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 import uuid
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
 from django.db import InterfaceError, OperationalError
@@ -107,3 +110,46 @@ class RequestLogMiddleware:
             return None  # a 4xx Django answers itself (the admin's 403 for a non-staff POST): no crash
         logger.error("unhandled exception", exc_info=exception, extra={"request_id": request_id})
         return None
+
+
+# nginx's status for a request whose client closed the connection before the answer: logged and
+# counted, never sent (nobody is left to read it).
+CLIENT_CLOSED_REQUEST = 499
+
+
+def client_gone(sock: socket.socket) -> bool:
+    """Whether the client at the other end of `sock` has closed its connection: an end of stream
+    (or a reset) waiting behind the request already read. Data waiting (a pipelined request, a body
+    not read yet) or nothing waiting means the client is still there."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except (OSError, ValueError):  # not a plain socket (TLS takes no recv flags): assume it is there
+        return False
+
+
+class ClientGoneMiddleware:
+    """Drop a request whose client has given up while it waited in gunicorn's queue.
+
+    Under overload, gunicorn serves every request it accepted, even one whose client timed out and
+    closed the connection long ago: the server spends its time on answers nobody reads, while the
+    clients' retries queue behind them, and goodput collapses (bench/README.md, the overload run).
+    Before any work (no database, no Redis), such a request is answered 499 in the log and the
+    metrics only. Safe for writes: a client that gave up does not know whether its write was
+    stored and sends it again (logs and assignments by their client id, sign-up with its
+    Idempotency-Key). Only under gunicorn, which hands the socket over (`gunicorn.socket`);
+    `CLIENT_GONE_CHECK=false` turns it off.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.enabled = settings.CLIENT_GONE_CHECK
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sock = request.META.get("gunicorn.socket") if self.enabled else None
+        if isinstance(sock, socket.socket) and client_gone(sock):
+            return HttpResponse(status=CLIENT_CLOSED_REQUEST, reason="Client Closed Request")
+        return self.get_response(request)

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # First: its latency histogram (/metrics) covers the whole stack.
     "movoai.metrics.PrometheusMiddleware",
     "movoai.middleware.RequestLogMiddleware",
+    # A request whose client closed its connection while it queued: a 499 in the log, no work.
+    "movoai.middleware.ClientGoneMiddleware",
     # A query parameter that is not UTF-8 or holds a NUL byte: a 400 problem naming it (under /api).
     "movoai.middleware.QueryStringMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -99,6 +101,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Drop a request whose client has already closed its connection (movoai.middleware.ClientGoneMiddleware).
+CLIENT_GONE_CHECK = env_bool("CLIENT_GONE_CHECK", True)
 
 ROOT_URLCONF = "movoai.urls"
 WSGI_APPLICATION = "movoai.wsgi.application"
