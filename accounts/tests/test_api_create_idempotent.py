@@ -4,18 +4,17 @@ reaches the same account (with a new token pair), in the real Redis that keeps t
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from accounts.models import AuthMethod, User
 from accounts.tests.support import USERS
 from exercises.tests.support import assert_problem
 from movoai import idempotency
+from movoai.tests.concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -143,21 +142,11 @@ def test_a_request_still_running_under_the_key_is_a_409_with_retry_after(api):
 def test_two_concurrent_sign_ups_with_one_key_make_one_account():
     key = str(uuid.uuid4())
     body = json.dumps({"guest_id": f"guest-race-{key}"})
-    barrier = threading.Barrier(2)
-    answers: list[Any] = []
 
-    def post() -> None:
-        try:
-            barrier.wait(timeout=10)
-            answers.append(Client().post(USERS, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key))
-        finally:
-            connections.close_all()
+    def post() -> Any:
+        return Client().post(USERS, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = race(post, post)
 
     try:
         statuses = sorted(answer.status_code for answer in answers)

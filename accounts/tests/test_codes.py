@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, connections
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,6 +25,7 @@ from accounts.identity import Identity
 from accounts.models import AuthMethod, VerificationCode
 from accounts.tests.factories import UserFactory
 from movoai.errors import ServiceUnavailable
+from movoai.tests.concurrency import race
 
 PHONE = "+33612345678"
 EMAIL = "alice@example.com"
@@ -309,29 +310,6 @@ def test_one_address_gets_three_codes_an_hour_per_channel(clock):
 
 
 # ---- concurrency ---------------------------------------------------------------------------------------
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, each in a thread with its own database connection; results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,18 +9,17 @@ has one Telegram login.
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import AuthMethod, User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import token_pair_for
+from movoai.tests.concurrency import race
 
 METHODS = "/api/v1/auth/methods"
 CAROL_TELEGRAM_ID = 7_001_002_003
@@ -216,28 +215,6 @@ def test_set_primary_on_the_primary_changes_nothing(carol, carols_methods):
 # ---- concurrency ---------------------------------------------------------------------------------
 
 ROUNDS = 5
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, one thread and one database connection each; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:  # reported by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture

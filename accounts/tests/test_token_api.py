@@ -17,8 +17,9 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from accounts.tests.test_tokens import DAY, MONDAY, FrozenClock, claims, race
+from accounts.tests.test_tokens import DAY, MONDAY, FrozenClock, claims
 from accounts.tokens import token_pair_for
+from movoai.tests.concurrency import race
 
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"

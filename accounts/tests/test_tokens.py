@@ -4,14 +4,12 @@ detection and logout. The HTTP side is in test_token_api."""
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import jwt.api_jwt
 import pytest
-from django.db import connections
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 from rest_framework_simplejwt import tokens as simplejwt_tokens
@@ -20,6 +18,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import RefreshRefused, token_logout, token_pair_for, token_refresh
+from movoai.tests.concurrency import race
 
 DAY = datetime.timedelta(days=1)
 MONDAY = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -233,30 +232,6 @@ def carol(transactional_db: None) -> Iterator[User]:
     yield user
     OutstandingToken.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).delete()
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, one thread and one database connection each; their results in order
-    (an exception is a result)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,14 +7,12 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -33,6 +31,7 @@ from coach.executions import (
 from coach.feedback import feedback_create
 from coach.models import AgentExecution, AgentExecutionEvent
 from movoai.errors import Conflict, exception_handler
+from movoai.tests.concurrency import race
 from plans.models import WorkoutPlan
 
 Status = AgentExecution.Status
@@ -212,30 +211,6 @@ def test_an_unknown_kind_is_refused():
 
 
 # ---- racing requests (real commits, one connection per thread) -----------------------------------
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, one thread and one database connection each; their results (or the
-    exception each raised) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def work(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:  # returned to the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.fixture

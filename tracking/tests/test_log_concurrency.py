@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from movoai.tests.concurrency import race as race_at_once
 from plans.models import PlanExercise, WorkoutPlan
 from tracking import services
 from tracking.models import UserPlan, UserWorkoutLog
@@ -46,25 +45,8 @@ def first_exercise(hiit_plan: WorkoutPlan) -> PlanExercise:
 
 
 def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, one thread and one database connection each; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:  # reported to the test below
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
+    """The calls run at once (movoai.tests.concurrency.race); none of them may fail."""
+    results = race_at_once(*calls)
     errors = [result for result in results if isinstance(result, Exception)]
     assert not errors, errors
     return results
